@@ -1,0 +1,45 @@
+# `make run` brings the platform up on embedded defaults; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DEBUG ?= 1
+
+.PHONY: install install-dev run test lint bench browsers clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	$(BIN)/python scripts/run.py
+
+# A separate embedded Redis port, so tests never flush a running `make run`'s data.
+test: install-dev
+	EMBEDDED_REDIS_PORT=$${EMBEDDED_REDIS_PORT:-16380} $(BIN)/python scripts/with_redis.py \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install-dev
+	EMBEDDED_REDIS_PORT=$${EMBEDDED_REDIS_PORT:-16380} $(BIN)/python scripts/with_redis.py \
+		$(BIN)/python -m tests.bench
+
+# Browser tests use Debian's chromium (Playwright cannot download its own here).
+browsers:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from apps.accounts.models import User
+from apps.accounts.selectors import Principal, principal_for_credential
+from apps.accounts.tokens import InvalidAccessToken
+
+# Seed 003 names its access cookie `access_token`, seed 004 `auth_token`; both are accepted.
+ACCESS_COOKIES = ("access_token", "auth_token")
+
+
+class InvalidToken(AuthenticationFailed):
+    error_code = "INVALID_TOKEN"
+    default_detail = "The access token is invalid, expired or revoked."
+
+
+class TokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <access JWT | hc_live_ API token>`, or the access cookies.
+
+    A bad bearer header is a 401. A stale cookie is simply no credential, so public endpoints
+    (nonce, refresh) keep working for a browser whose access cookie has expired.
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, Principal] | None:
+        header = get_authorization_header(request).decode("latin-1")
+        if header:
+            scheme, _, raw = header.partition(" ")
+            if scheme.lower() != "bearer" or not raw.strip():
+                raise InvalidToken("Send the token as `Authorization: Bearer <token>`.")
+            return self._resolve(raw.strip())
+        for name in ACCESS_COOKIES:
+            raw = request.COOKIES.get(name)
+            if raw:
+                try:
+                    return self._resolve(raw)
+                except InvalidToken:
+                    continue
+        return None
+
+    @staticmethod
+    def _resolve(raw: str) -> tuple[User, Principal]:
+        try:
+            principal = principal_for_credential(raw)
+        except InvalidAccessToken:
+            raise InvalidToken() from None
+        return principal.user, principal
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'

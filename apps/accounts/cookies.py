@@ -1,0 +1,61 @@
+"""How tokens travel to browsers: HttpOnly cookies, one name per API family."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from apps.accounts.services import ClientInfo, IssuedTokens, refresh_session
+from apps.core.errors import ApiError
+
+REFRESH_COOKIE = "refresh_token"
+# Site-wide (not just /api) so that a page can tell a signed-in browser whose access cookie
+# expired (send it through the refresh redirect) from a stranger (send them to sign in).
+REFRESH_COOKIE_PATH = "/"
+
+
+def client_info(request: HttpRequest) -> ClientInfo:
+    return ClientInfo(
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
+def _set(response: HttpResponse, name: str, value: str, *, max_age: int, samesite: str, path: str = "/") -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path=path, secure=settings.AUTH_COOKIE_SECURE, httponly=True, samesite=samesite
+    )
+
+
+def set_session_cookies(response: HttpResponse, tokens: IssuedTokens, *, access_cookie: str) -> None:
+    """`access_token` (seed 003, SameSite=Strict) or `auth_token` (seed 004, SameSite=Lax so the
+    redirect flow of its middleware works), plus the shared rotating `refresh_token`."""
+    _set(
+        response,
+        access_cookie,
+        tokens.access_token,
+        max_age=int(settings.ACCESS_TOKEN_TTL.total_seconds()),
+        samesite="Strict" if access_cookie == "access_token" else "Lax",
+    )
+    _set(
+        response,
+        REFRESH_COOKIE,
+        tokens.refresh_token,
+        max_age=int(settings.REFRESH_TOKEN_TTL.total_seconds()),
+        samesite="Strict",
+        path=REFRESH_COOKIE_PATH,
+    )
+
+
+def clear_session_cookies(response: HttpResponse) -> None:
+    for name in ("access_token", "auth_token"):
+        response.delete_cookie(name, path="/", samesite="Lax")
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, samesite="Strict")
+
+
+def refresh_from_cookie(request: HttpRequest) -> IssuedTokens:
+    """Rotate the session behind the request's refresh cookie."""
+    raw = request.COOKIES.get(REFRESH_COOKIE)
+    if not raw:
+        raise ApiError(status=401, code="NO_REFRESH_TOKEN", message="No refresh token; sign in again.")
+    return refresh_session(raw_refresh_token=raw)

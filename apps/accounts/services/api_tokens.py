@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.accounts.models import ApiToken, User
+from apps.accounts.tokens import new_api_token, token_hash
+
+
+@transaction.atomic
+def create_api_token(*, user: User) -> str:
+    """Issue the user's personal API token, replacing any earlier one; the raw value is
+    returned this once and only its hash is stored."""
+    ApiToken.objects.filter(user=user).delete()
+    raw = new_api_token()
+    ApiToken.objects.create(user=user, token_hash=token_hash(raw), prefix=raw[:12])
+    return raw
+
+
+@transaction.atomic
+def revoke_api_token(*, user: User) -> bool:
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted > 0

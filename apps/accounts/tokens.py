@@ -1,0 +1,68 @@
+"""Token formats: JWT access tokens, opaque refresh and API tokens, and their hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+
+API_TOKEN_PREFIX = "hc_live_"  # noqa: S105 - a public prefix, not a secret
+_ALGORITHM = "HS256"
+
+
+class InvalidAccessToken(Exception):
+    """The access token is malformed, forged or expired."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def token_hash(raw: str) -> str:
+    """Keyed hash for stored secrets: a leaked table alone cannot test guesses offline."""
+    return hmac.new(settings.SECRET_KEY.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def new_api_token() -> str:
+    return API_TOKEN_PREFIX + secrets.token_hex(20)
+
+
+def new_pairing_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def encode_access_token(*, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime | None = None) -> str:
+    issued = now or timezone.now()
+    claims = {
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "typ": "access",
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + settings.ACCESS_TOKEN_TTL).timestamp()),
+    }
+    return jwt.encode(claims, settings.SECRET_KEY, algorithm=_ALGORITHM)
+
+
+def decode_access_token(raw: str) -> AccessClaims:
+    try:
+        claims = jwt.decode(
+            raw, settings.SECRET_KEY, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "sid"]}
+        )
+        if claims.get("typ") != "access":
+            raise InvalidAccessToken("not an access token")
+        return AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise InvalidAccessToken(str(exc)) from exc

@@ -1,0 +1,109 @@
+"""The WebSocket endpoint of seed 003: SUBSCRIBE / UNSUBSCRIBE, then `{"stream","data"}` events.
+
+It authenticates nothing itself: `scope["user"]` (and `scope["session_id"]`) are put there by
+the accounts ASGI middleware. It only decides who may join which stream, joins, and forwards.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from apps.core.streams import PUBLIC_KINDS, USER_KINDS, group_for, parse_stream, session_control_stream
+
+MAX_SUBSCRIPTIONS = 200
+CLOSE_SESSION_REVOKED = 4001
+
+
+def refusal(stream: Any, user: Any) -> tuple[int, str] | None:
+    """Why this connection may not subscribe to `stream`, or None when it may."""
+    parsed = parse_stream(stream)
+    if parsed is None:
+        return 400, f"Unknown stream {stream!r}; expected depth|trade|ticker.<symbol> or order|balance.<user_id>."
+    kind, key = parsed
+    if kind in PUBLIC_KINDS:
+        return None
+    if kind not in USER_KINDS:
+        return 400, f"Unknown stream kind {kind!r}."
+    if user is None or not user.is_authenticated:
+        return 401, f"Sign in to subscribe to {stream}."
+    if not user.is_active:
+        return 403, "Your account is not active."
+    if str(user.id) != key:
+        return 403, f"{stream} belongs to another user."
+    return None
+
+
+class StreamConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.streams: set[str] = set()
+        self.control_group: str | None = None
+        await self.accept()
+        session_id = self.scope.get("session_id")
+        if session_id:
+            self.control_group = group_for(session_control_stream(session_id))
+            await self.channel_layer.group_add(self.control_group, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        for stream in self.streams:
+            await self.channel_layer.group_discard(group_for(stream), self.channel_name)
+        if self.control_group:
+            await self.channel_layer.group_discard(self.control_group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        try:
+            content = json.loads(text_data or (bytes_data or b"").decode())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            await self._error(None, 400, "Messages must be JSON.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self._error(None, 400, 'Send {"method": ..., "params": [...], "id": n}.')
+            return
+        request_id = content.get("id")
+        method, params = content.get("method"), content.get("params", [])
+        if method == "LIST_SUBSCRIPTIONS":
+            await self.send_json({"result": sorted(self.streams), "id": request_id})
+            return
+        if method not in ("SUBSCRIBE", "UNSUBSCRIBE"):
+            await self._error(request_id, 400, f"Unknown method {method!r}; use SUBSCRIBE or UNSUBSCRIBE.")
+            return
+        if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
+            await self._error(request_id, 400, "params must be a list of stream names.")
+            return
+        if method == "UNSUBSCRIBE":
+            for stream in params:
+                if stream in self.streams:
+                    self.streams.discard(stream)
+                    await self.channel_layer.group_discard(group_for(stream), self.channel_name)
+            await self.send_json({"result": None, "id": request_id})
+            return
+        user = self.scope.get("user")
+        for stream in params:
+            refused = refusal(stream, user)
+            if refused:
+                # Nothing of a partly refused request is subscribed: the reply names the stream.
+                await self._error(request_id, *refused)
+                return
+        if len(self.streams | set(params)) > MAX_SUBSCRIPTIONS:
+            await self._error(request_id, 400, f"At most {MAX_SUBSCRIPTIONS} subscriptions per connection.")
+            return
+        for stream in params:
+            if stream not in self.streams:
+                await self.channel_layer.group_add(group_for(stream), self.channel_name)
+                self.streams.add(stream)
+        await self.send_json({"result": None, "id": request_id})
+
+    async def stream_event(self, event: dict[str, Any]) -> None:
+        stream = event["stream"]
+        if self.control_group and group_for(stream) == self.control_group:
+            await self.close(code=CLOSE_SESSION_REVOKED)
+        elif stream in self.streams:
+            await self.send_json({"stream": stream, "data": event["data"]})
+
+    async def _error(self, request_id: Any, code: int, message: str) -> None:
+        await self.send_json({"error": {"code": code, "msg": message}, "id": request_id})

@@ -1,0 +1,175 @@
+"""Error envelopes: one exception handler, one envelope per API family, chosen by path.
+
+- agent jobs (seeds 000-002): /api/v1/config, /api/v1/jobs, /api/v1/disputes, /api/v1/tee
+  -> {"success": false, "error": {"code", "message"}}
+- trading desk (seed 003): the rest of /api/v1, /health, /metrics -> {"error": {"code", "message"}}
+- trading app (seed 004): /api/v1/health, transactions, blocks, tokens and every other /api path
+  -> {"error": "...", "code": "400"}
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+class Family(enum.Enum):
+    JOBS = "jobs"
+    DESK = "desk"
+    APP = "app"
+
+
+_FAMILY_PATTERNS: list[tuple[re.Pattern[str], Family]] = [
+    (re.compile(r"^/api/v1/(config|jobs|disputes|tee)(/|$)"), Family.JOBS),
+    (re.compile(r"^/api/v1/(health|transactions|blocks|tokens)(/|$)"), Family.APP),
+    (re.compile(r"^/api/v1(/|$)"), Family.DESK),
+    (re.compile(r"^/(health|metrics)(/|$)"), Family.DESK),
+    (re.compile(r"^/api(/|$)"), Family.APP),
+]
+
+_DEFAULT_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    409: "CONFLICT",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+    503: "UNAVAILABLE",
+}
+
+
+def family_for_path(path: str) -> Family | None:
+    """The API family that owns `path`, or None for pages and the admin."""
+    for pattern, family in _FAMILY_PATTERNS:
+        if pattern.match(path):
+            return family
+    return None
+
+
+def default_code(status: int) -> str:
+    return _DEFAULT_CODES.get(status, HTTPStatus(status).phrase.upper().replace(" ", "_"))
+
+
+class ApiError(exceptions.APIException):
+    """An error a client should see as it is: a status, a stable code and a readable message."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        message: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail=message)
+        self.status_code = status
+        self.error_code = code or default_code(status)
+        self.headers = headers or {}
+
+
+def error_body(
+    family: Family | None,
+    *,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if family is Family.APP:
+        body: dict[str, Any] = {"error": message, "code": str(status)}
+        if details:
+            body["details"] = details
+        return body
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    if family is Family.JOBS:
+        return {"success": False, "error": error}
+    return {"error": error}
+
+
+def error_json_response(path: str, *, status: int, message: str, code: str | None = None) -> JsonResponse:
+    """The envelope as a plain Django response, for errors raised outside DRF."""
+    body = error_body(
+        family_for_path(path) or Family.DESK,
+        status=status,
+        code=code or default_code(status),
+        message=message,
+    )
+    return JsonResponse(body, status=status)
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        out: list[str] = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            out.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix)))
+        return out
+    if isinstance(detail, list):
+        return [line for item in detail for line in _flatten(item, prefix)]
+    text = str(detail)
+    return [f"{prefix}: {text}" if prefix else text]
+
+
+def _field_details(detail: Any) -> dict[str, Any] | None:
+    """Per-field messages, so a form can show each error beside its field."""
+    if not isinstance(detail, dict):
+        return None
+    return {key: _flatten(value) for key, value in detail.items()}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every error becomes its family's envelope, never a traceback."""
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    headers: dict[str, str] = {}
+    details = None
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+
+    if isinstance(exc, exceptions.APIException):
+        status = exc.status_code
+        code = getattr(exc, "error_code", None) or default_code(status)
+        if isinstance(exc, exceptions.ValidationError):
+            message = "; ".join(_flatten(exc.detail)) or "Invalid input."
+            details = _field_details(exc.detail)
+        else:
+            message = " ".join(_flatten(exc.detail))
+        headers.update(getattr(exc, "headers", {}) or {})
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait) + 1)
+            message = "Too many requests. Try again later."
+    else:
+        logger.exception("Unhandled error on %s", path)
+        status, code, message = 500, default_code(500), "Internal server error."
+
+    # Imported here: rest_framework.views loads DRF's settings, which import this module's users.
+    from rest_framework.views import set_rollback
+
+    set_rollback()
+    body = error_body(family_for_path(path) or Family.DESK, status=status, code=code, message=message, details=details)
+    return Response(body, status=status, headers=headers)

@@ -1,0 +1,75 @@
+"""Probes: /health (liveness), /health/ready (dependencies), /health/sidecar."""
+
+from __future__ import annotations
+
+import httpx
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.errors import Family, error_body
+from apps.core.openapi import error_responses
+from apps.core.probes import run_readiness_checks
+
+
+class _Probe(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class LivenessView(_Probe):
+    @extend_schema(
+        tags=["health"],
+        auth=[],
+        responses={200: inline_serializer("Liveness", {"status": serializers.CharField()})},
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+_Readiness = inline_serializer(
+    "Readiness",
+    {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+)
+
+
+class ReadinessView(_Probe):
+    @extend_schema(tags=["health"], auth=[], responses={200: _Readiness, 503: _Readiness})
+    def get(self, request: Request) -> Response:
+        checks = run_readiness_checks()
+        failed = sorted(name for name, result in checks.items() if result != "ok")
+        if not failed:
+            return Response({"status": "ready", "checks": checks})
+        body = error_body(Family.DESK, status=503, code="NOT_READY", message=f"Not ready: {', '.join(failed)} failed.")
+        return Response({"status": "not_ready", "checks": checks, **body}, status=503)
+
+
+class SidecarView(_Probe):
+    @extend_schema(
+        tags=["health"],
+        auth=[],
+        responses={
+            200: inline_serializer(
+                "Sidecar", {"status": serializers.CharField(), "url": serializers.CharField(allow_null=True)}
+            ),
+            **error_responses(Family.DESK, 503),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """The CEX sidecar's health; `not_configured` while SIDECAR_URL is unset."""
+        if not settings.SIDECAR_URL:
+            return Response({"status": "not_configured", "url": None})
+        try:
+            httpx.get(
+                settings.SIDECAR_URL.rstrip("/") + "/health", timeout=settings.PROBE_TIMEOUT_SECONDS
+            ).raise_for_status()
+        except httpx.HTTPError as exc:
+            body = error_body(
+                Family.DESK, status=503, code="SIDECAR_DOWN", message=f"Sidecar unreachable: {type(exc).__name__}"
+            )
+            return Response(body, status=503)
+        return Response({"status": "ok", "url": settings.SIDECAR_URL})

@@ -1,0 +1,132 @@
+"""The two pagination shapes the seeds document.
+
+- `PageLimitPagination`: `?page=&limit=` and `{"data": [...], "pagination": {"page", "limit", "total"}}`
+  (seeds 001-002, with `"success": true`).
+- `PageSizePagination`: `?page=&page_size=` and `{"data", "page", "page_size", "total_results",
+  "total_pages", "next_page_url", "prev_page_url"}` (seed 004's chain reads).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from apps.core.errors import ApiError
+
+
+def parse_bounded_int(raw: str | None, *, name: str, default: int, maximum: int | None = None) -> int:
+    """A positive integer query parameter, or a 400 that names the parameter and its bounds."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(status=400, message=f"{name} must be a positive integer.") from None
+    if value < 1:
+        raise ApiError(status=400, message=f"{name} must be a positive integer.")
+    if maximum is not None and value > maximum:
+        raise ApiError(status=400, message=f"{name} must be at most {maximum}.")
+    return value
+
+
+class _PagedSlice(BasePagination):
+    page_size_param = "limit"
+    default_page_size = 20
+    max_page_size = 100
+
+    def paginate_queryset(self, queryset: QuerySet | list, request: Request, view: Any = None) -> list:
+        self.request = request
+        self.page = parse_bounded_int(request.query_params.get("page"), name="page", default=1)
+        self.size = parse_bounded_int(
+            request.query_params.get(self.page_size_param),
+            name=self.page_size_param,
+            default=self.default_page_size,
+            maximum=self.max_page_size,
+        )
+        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        self.total_pages = max(1, math.ceil(self.total / self.size))
+        if self.page > self.total_pages:
+            raise ApiError(
+                status=400,
+                code="PAGE_OUT_OF_RANGE",
+                message=f"page {self.page} is past the last page ({self.total_pages}).",
+            )
+        offset = (self.page - 1) * self.size
+        return list(queryset[offset : offset + self.size])
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+            {
+                "name": self.page_size_param,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+
+class PageLimitPagination(_PagedSlice):
+    page_size_param = "limit"
+    include_success = True
+
+    def get_paginated_response(self, data: list) -> Response:
+        body: dict[str, Any] = {"success": True} if self.include_success else {}
+        body["data"] = data
+        body["pagination"] = {"page": self.page, "limit": self.size, "total": self.total}
+        return Response(body)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        properties: dict[str, Any] = {"success": {"type": "boolean"}} if self.include_success else {}
+        properties["data"] = schema
+        properties["pagination"] = {
+            "type": "object",
+            "required": ["page", "limit", "total"],
+            "properties": {k: {"type": "integer"} for k in ("page", "limit", "total")},
+        }
+        return {"type": "object", "required": list(properties), "properties": properties}
+
+
+class PageSizePagination(_PagedSlice):
+    page_size_param = "page_size"
+
+    def _page_url(self, page: int | None) -> str | None:
+        if page is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return remove_query_param(url, "page") if page == 1 else replace_query_param(url, "page", page)
+
+    def get_paginated_response(self, data: list) -> Response:
+        return Response(
+            {
+                "data": data,
+                "page": self.page,
+                "page_size": self.size,
+                "total_results": self.total,
+                "total_pages": self.total_pages,
+                "next_page_url": self._page_url(self.page + 1 if self.page < self.total_pages else None),
+                "prev_page_url": self._page_url(self.page - 1 if self.page > 1 else None),
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        nullable_url = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["data", "page", "page_size", "total_results", "total_pages", "next_page_url", "prev_page_url"],
+            "properties": {
+                "data": schema,
+                "page": {"type": "integer"},
+                "page_size": {"type": "integer"},
+                "total_results": {"type": "integer"},
+                "total_pages": {"type": "integer"},
+                "next_page_url": nullable_url,
+                "prev_page_url": nullable_url,
+            },
+        }

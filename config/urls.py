@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts.urls import app_api_urlpatterns, desk_api_urlpatterns
+from apps.core import health
+
+urlpatterns = [
+    path("health", health.LivenessView.as_view()),
+    path("health/ready", health.ReadinessView.as_view()),
+    path("health/sidecar", health.SidecarView.as_view()),
+    path("", include("django_prometheus.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include(desk_api_urlpatterns)),
+    path("api/", include(app_api_urlpatterns)),
+    # The admin signs in and out through the platform's own session, like every other page.
+    path("admin/login/", RedirectView.as_view(url="/login?next=/admin/", query_string=False)),
+    path("admin/logout/", RedirectView.as_view(url="/logout", query_string=False)),
+    path("admin/", admin.site.urls),
+    path("", include("apps.accounts.page_urls")),
+]
