@@ -22,10 +22,20 @@ def require_binary(name: str, path: str | None = None) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_redis():
-    """Rate limits, lockouts and nonces live in Redis: every test starts with none."""
-    cache.clear()
+def _fresh_cache():
+    """Rate limits, lockouts and nonces live in the Redis cache: every test starts with none.
+    Only the cache's own keys go; the channel layer and the Celery broker are left alone."""
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.3 s per hash; tests need the behaviour, not the cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -41,3 +51,14 @@ def user(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(role="ADMIN")
+
+
+@pytest.fixture
+def throttle_rates(monkeypatch):
+    """Set some throttle scopes' rates for one test: `throttle_rates(login="3/min")`."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    def set_rates(**rates: str) -> None:
+        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, **rates})
+
+    return set_rates

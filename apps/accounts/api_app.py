@@ -162,10 +162,10 @@ class AdminUserDetailView(APIView):
         request=AdminUserUpdateSerializer,
         responses={200: AppUserEnvelopeSerializer, **error_responses(Family.APP, 400, 401, 403, 404)},
     )
-    def patch(self, request: Request, user_id: str) -> Response:
+    def patch(self, request: Request, userId: str) -> Response:
         data = AdminUserUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = User.objects.filter(pk=user_id).first()
+        user = User.objects.filter(pk=userId).first()
         if user is None:
             raise ApiError(status=404, message="No such user.")
         user = services.set_user_access(user=user, actor=request.user, **data.validated_data)

@@ -9,7 +9,7 @@ app_api_urlpatterns = [
     path("auth/me", api_app.MeView.as_view()),
     path("auth/refresh", api_app.RefreshView.as_view()),
     path("admin/users", api_app.AdminUserListView.as_view()),
-    path("admin/users/<uuid:user_id>", api_app.AdminUserDetailView.as_view()),
+    path("admin/users/<uuid:userId>", api_app.AdminUserDetailView.as_view()),
     path("user/token", api_app.ApiTokenView.as_view()),
 ]
 

@@ -1,0 +1,69 @@
+"""Waits for `make run` to serve, then checks what a first-time user would try."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+
+def wait_for_health(base: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise SystemExit("make run never answered /health")
+
+
+def demo_password(log: Path, email: str) -> str:
+    match = re.search(rf"{re.escape(email)}\s+password: (\S+)", log.read_text())
+    if not match:
+        raise SystemExit(f"make run did not print the password of {email}")
+    return match.group(1)
+
+
+async def ws_round_trip(ws_url: str, token: str, user_id: str) -> None:
+    async with websockets.connect(f"{ws_url}/?access_token={token}", open_timeout=10) as ws:
+        await ws.send(json.dumps({"method": "SUBSCRIBE", "params": ["ticker.BTC_USDT", f"order.{user_id}"], "id": 1}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert reply == {"result": None, "id": 1}, reply
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--ws-port", type=int, default=4000)
+    parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    base, ws_url = f"http://localhost:{args.port}", f"ws://localhost:{args.ws_port}"
+
+    wait_for_health(base, time.monotonic() + args.timeout)
+    ready = httpx.get(f"{base}/health/ready", timeout=10)
+    assert ready.status_code == 200, ready.text
+    assert httpx.get(f"{base}/login", timeout=10).status_code == 200
+    assert httpx.get(f"{base}/api/schema/", timeout=30).status_code == 200
+
+    password = demo_password(args.log, "trader@example.com")
+    login = httpx.post(f"{base}/api/auth/login", json={"email": "trader@example.com", "password": password}, timeout=10)
+    assert login.status_code == 200, login.text
+    token, user_id = login.json()["accessToken"], login.json()["user"]["userId"]
+    me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert me.status_code == 200 and me.json()["email"] == "trader@example.com", me.text
+    asyncio.run(ws_round_trip(ws_url, token, user_id))
+    print("make run serves /health, /health/ready, the pages, the API and WebSockets")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
