@@ -39,7 +39,9 @@ def test_check_deploy_prints_no_warning_with_production_settings():
     assert "WARNING" not in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL"]
+)
 def test_production_refuses_to_start_without_a_required_setting(missing):
     env = production_env()
     env.pop(missing)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from rest_framework.throttling import BaseThrottle
 
 from apps.accounts.services import ClientInfo, IssuedTokens, refresh_session
 from apps.core.errors import ApiError
@@ -15,9 +16,11 @@ REFRESH_COOKIE_PATH = "/"
 
 
 def client_info(request: HttpRequest) -> ClientInfo:
+    # The same client address the rate limits use (REST_FRAMEWORK["NUM_PROXIES"] decides how
+    # far X-Forwarded-For is trusted), so a spoofed header cannot dodge the pairing lockout.
     return ClientInfo(
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=BaseThrottle().get_ident(request) or None,
     )
 
 

@@ -22,7 +22,10 @@ def test_an_admin_lists_every_user(api, admin_user):
 def test_an_admin_approves_a_pending_user_with_a_role(api, admin_user):
     pending = UserFactory(status=Status.PENDING, role="VIEWER")
     response = api.patch(
-        f"/api/admin/users/{pending.id}", {"role": "OPERATOR", "status": "ACTIVE"}, format="json", **bearer(sign_in(admin_user))
+        f"/api/admin/users/{pending.id}",
+        {"role": "OPERATOR", "status": "ACTIVE"},
+        format="json",
+        **bearer(sign_in(admin_user)),
     )
     assert response.status_code == 200
     assert response.json()["user"]["role"] == "OPERATOR"
@@ -50,7 +53,9 @@ def test_anonymous_is_401(api):
 
 
 def test_an_unknown_user_is_404(api, admin_user):
-    response = api.patch(f"/api/admin/users/{uuid.uuid4()}", {"status": "ACTIVE"}, format="json", **bearer(sign_in(admin_user)))
+    response = api.patch(
+        f"/api/admin/users/{uuid.uuid4()}", {"status": "ACTIVE"}, format="json", **bearer(sign_in(admin_user))
+    )
     assert response.status_code == 404
     assert response.json() == {"error": "No such user.", "code": "404"}
 
@@ -69,7 +74,9 @@ def test_bad_values_are_400(api, admin_user, user, body):
 
 
 def test_an_admin_cannot_lock_themselves_out(api, admin_user):
-    response = api.patch(f"/api/admin/users/{admin_user.id}", {"status": "SUSPENDED"}, format="json", **bearer(sign_in(admin_user)))
+    response = api.patch(
+        f"/api/admin/users/{admin_user.id}", {"status": "SUSPENDED"}, format="json", **bearer(sign_in(admin_user))
+    )
     assert response.status_code == 400
     admin_user.refresh_from_db()
     assert admin_user.is_active

@@ -90,7 +90,9 @@ def test_an_expired_access_token_is_refused(api, user, settings):
     from apps.accounts.tokens import encode_access_token
 
     session = sign_in(user).session
-    stale = encode_access_token(user_id=user.id, session_id=session.id, now=timezone.now() - settings.ACCESS_TOKEN_TTL * 2)
+    stale = encode_access_token(
+        user_id=user.id, session_id=session.id, now=timezone.now() - settings.ACCESS_TOKEN_TTL * 2
+    )
     assert me(api, stale).status_code == 401
 
 

@@ -48,11 +48,14 @@ def test_login_is_rate_limited_per_client(api, throttle_rates):
     assert codes == [401, 401, 401, 429]
 
 
-@pytest.mark.parametrize(("path", "scope", "method"), [
-    ("/api/auth/register", "register", "post"),
-    ("/api/v1/auth/nonce", "nonce", "get"),
-    ("/api/v1/auth/extension-pair", "pairing", "post"),
-])
+@pytest.mark.parametrize(
+    ("path", "scope", "method"),
+    [
+        ("/api/auth/register", "register", "post"),
+        ("/api/v1/auth/nonce", "nonce", "get"),
+        ("/api/v1/auth/extension-pair", "pairing", "post"),
+    ],
+)
 def test_register_nonce_and_pairing_are_rate_limited(api, throttle_rates, path, scope, method):
     throttle_rates(**{scope: "2/min"})
     codes = [getattr(api, method)(path, {}, format="json").status_code for _ in range(3)]

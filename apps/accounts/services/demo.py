@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from apps.accounts.models import Role, Status, User
+from apps.accounts.models import Status, User
 from apps.accounts.services.registration import normalize_email
 
 
