@@ -6,6 +6,7 @@ from rest_framework.request import Request
 
 from apps.accounts.models import User
 from apps.accounts.selectors import Principal, principal_for_credential
+from apps.accounts.services.api_tokens import record_api_token_use
 from apps.accounts.tokens import InvalidAccessToken
 
 # Seed 003 names its access cookie `access_token`, seed 004 `auth_token`; both are accepted.
@@ -46,6 +47,8 @@ class TokenAuthentication(BaseAuthentication):
             principal = principal_for_credential(raw)
         except InvalidAccessToken:
             raise InvalidToken() from None
+        if principal.api_token is not None:
+            record_api_token_use(token=principal.api_token)
         return principal.user, principal
 
     def authenticate_header(self, request: Request) -> str:

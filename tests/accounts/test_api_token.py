@@ -33,6 +33,13 @@ def test_the_token_works_as_a_bearer(api, user):
     assert response.json()["user"]["userId"] == str(user.id)
 
 
+def test_using_the_token_records_when_it_was_last_used(api, user):
+    raw = api.post("/api/user/token", **bearer(sign_in(user))).json()["token"]
+    assert ApiToken.objects.get(user=user).last_used_at is None
+    api.get("/api/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert ApiToken.objects.get(user=user).last_used_at is not None
+
+
 def test_creating_again_replaces_the_old_token(api, user):
     session = bearer(sign_in(user))
     old = api.post("/api/user/token", **session).json()["token"]
