@@ -28,21 +28,19 @@ def principal_for_credential(raw: str) -> Principal:
     so that the permission layer can say why they are refused.
     """
     if raw.startswith(API_TOKEN_PREFIX):
-        token = ApiToken.objects.select_related("user").filter(token_hash=token_hash(raw)).first()
+        # Slices, not .first(): a unique lookup needs no ORDER BY.
+        token = next(iter(ApiToken.objects.select_related("user").filter(token_hash=token_hash(raw))[:1]), None)
         if token is None:
             raise InvalidAccessToken("unknown API token")
         return Principal(user=token.user, api_token=token)
     claims = decode_access_token(raw)
-    session = (
-        AuthSession.objects.select_related("user")
-        .filter(
-            id=claims.session_id,
-            user_id=claims.user_id,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .first()
+    live = AuthSession.objects.select_related("user").filter(
+        id=claims.session_id,
+        user_id=claims.user_id,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
     )
+    session = next(iter(live[:1]), None)
     if session is None:
         raise InvalidAccessToken("session ended")
     return Principal(user=session.user, session=session)
