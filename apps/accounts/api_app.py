@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 from apps.accounts import selectors, services
 from apps.accounts.cookies import clear_session_cookies, client_info, refresh_from_cookie, set_session_cookies
 from apps.accounts.models import User
+from apps.accounts.navigation import is_site_path, to_sign_in
 from apps.accounts.permissions import IsActiveAccount, IsAdmin
 from apps.accounts.serializers import (
     AdminUserListSerializer,
@@ -115,16 +115,13 @@ class RefreshView(APIView):
     )
     def get(self, request: Request) -> HttpResponseRedirect:
         callback = request.query_params.get("callbackUrl") or "/"
-        if not (
-            callback.startswith("/")
-            and url_has_allowed_host_and_scheme(callback, allowed_hosts=None, require_https=False)
-        ):
+        if not is_site_path(callback):
             raise ApiError(status=400, message="callbackUrl must be a path on this site.")
         try:
             tokens = refresh_from_cookie(request)
         except ApiError:
             # The browser flow ends at the sign-in page rather than on a JSON error.
-            response = HttpResponseRedirect(f"/login?next={callback}")
+            response = to_sign_in(callback)
             clear_session_cookies(response)
             return response
         response = HttpResponseRedirect(callback)

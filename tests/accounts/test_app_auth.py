@@ -174,7 +174,7 @@ def test_get_refresh_refuses_a_callback_to_another_origin(api, callback):
 def test_get_refresh_without_a_session_sends_the_browser_to_sign_in(api):
     response = api.get("/api/auth/refresh", {"callbackUrl": "/markets"})
     assert response.status_code == 302
-    assert response["Location"] == "/login?next=/markets"
+    assert response["Location"] == "/login?next=%2Fmarkets"
 
 
 def test_a_user_no_longer_active_cannot_refresh_even_with_a_live_session(api):

@@ -1,0 +1,173 @@
+"""Pages for people: sign-in, registration, approval wait, sign-out and the account page.
+
+Thin like the API views: parse the form, call a service, render or redirect. The browser holds
+the same cookies as the API clients (`auth_token` + `refresh_token`), so one session mechanism
+serves both.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts import services
+from apps.accounts.cookies import REFRESH_COOKIE, clear_session_cookies, client_info, set_session_cookies
+from apps.accounts.forms import RegisterForm, SignInForm
+from apps.accounts.middleware import principal_from_cookies
+from apps.accounts.navigation import active_account_required, safe_next, through_refresh
+from apps.accounts.selectors import live_sessions_of
+from apps.accounts.services.pairing import IssuedPairingCode
+from apps.core.errors import ApiError
+
+ACCESS_COOKIE = "auth_token"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("accounts:account")
+
+
+@require_http_methods(["GET", "POST"])
+def login_page(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request.POST.get("next") or request.GET.get("next"))
+    form = SignInForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                tokens = services.sign_in_with_password(**form.cleaned_data, client=client_info(request))
+            except ApiError as error:
+                if error.error_code == "ACCOUNT_PENDING":
+                    return redirect("accounts:pending")
+                form.add_error(None, str(error.detail))
+                status = error.status_code
+            else:
+                response = redirect(next_url)
+                set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE)
+                return response
+    return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def register_page(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.register_user(**form.cleaned_data, client=client_info(request))
+        except ValidationError as error:
+            form.add_error("password", error.messages)
+        except ApiError as error:
+            form.add_error(None, str(error.detail))
+        else:
+            if result.pending:
+                return redirect("accounts:pending")
+            response = redirect("accounts:account")
+            set_session_cookies(response, result.tokens, access_cookie=ACCESS_COOKIE)
+            return response
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def pending_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/pending.html")
+
+
+@require_http_methods(["GET", "POST"])
+def logout_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "accounts/logout.html")
+    principal = principal_from_cookies(request)
+    if principal is None and request.COOKIES.get(REFRESH_COOKIE):
+        # Only the refresh cookie is left: refresh first, so the session behind it can be ended.
+        return through_refresh("/logout")
+    if principal is not None and principal.session is not None:
+        services.revoke_session(session=principal.session, reason="logout")
+    response = redirect("accounts:login")
+    clear_session_cookies(response)
+    messages.info(request, "You have signed out.")
+    return response
+
+
+def _render_account(
+    request: HttpRequest,
+    *,
+    new_api_token: str | None = None,
+    pairing: IssuedPairingCode | None = None,
+) -> HttpResponse:
+    user = request.user
+    principal = principal_from_cookies(request)
+    try:
+        api_token = user.api_token
+    except ObjectDoesNotExist:
+        api_token = None
+    context = {
+        "sessions": live_sessions_of(user).order_by("-created_at"),
+        "current_session_id": principal.session.id if principal and principal.session else None,
+        "api_token": api_token,
+        "new_api_token": new_api_token,
+        "pairing": pairing,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@active_account_required
+def account_page(request: HttpRequest) -> HttpResponse:
+    return _render_account(request)
+
+
+@never_cache
+@require_POST
+@active_account_required
+def revoke_session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = get_object_or_404(live_sessions_of(request.user), pk=session_id)
+    services.revoke_session(session=session, reason="revoked_from_account")
+    principal = principal_from_cookies(request)
+    if principal is not None and principal.session is not None and principal.session.id == session.id:
+        response = redirect("accounts:login")
+        clear_session_cookies(response)
+        messages.info(request, "This device's session was revoked; you have signed out.")
+        return response
+    messages.success(request, "Session revoked.")
+    return redirect("accounts:account")
+
+
+@never_cache
+@require_POST
+@active_account_required
+def revoke_all_sessions_page(request: HttpRequest) -> HttpResponse:
+    count = services.revoke_all_sessions(user=request.user, reason="revoke_all")
+    response = redirect("accounts:login")
+    clear_session_cookies(response)
+    messages.info(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''} ended).")
+    return response
+
+
+@never_cache
+@require_POST
+@active_account_required
+def create_api_token_page(request: HttpRequest) -> HttpResponse:
+    # Rendered, not redirected: the raw token exists only in this one response.
+    return _render_account(request, new_api_token=services.create_api_token(user=request.user))
+
+
+@never_cache
+@require_POST
+@active_account_required
+def revoke_api_token_page(request: HttpRequest) -> HttpResponse:
+    if services.revoke_api_token(user=request.user):
+        messages.success(request, "API token revoked.")
+    return redirect("accounts:account")
+
+
+@never_cache
+@require_POST
+@active_account_required
+def create_pairing_code_page(request: HttpRequest) -> HttpResponse:
+    return _render_account(request, pairing=services.create_pairing_code(user=request.user))
