@@ -1,6 +1,6 @@
 """Run a command with REDIS_URL set, starting an embedded Redis when it is unset.
 
-    python scripts/with_redis.py python -m pytest
+python scripts/with_redis.py python -m pytest
 """
 
 from __future__ import annotations

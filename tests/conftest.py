@@ -29,7 +29,6 @@ def _fresh_cache():
     keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
-    yield
 
 
 @pytest.fixture(autouse=True)

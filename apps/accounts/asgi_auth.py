@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,44 +10,54 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 from django.http.request import validate_host
 
 from apps.accounts.authentication import ACCESS_COOKIES
-from apps.accounts.selectors import principal_for_credential
+from apps.accounts.selectors import Principal, principal_for_credential, principal_is_live
+from apps.accounts.streams import control_streams_for
 from apps.accounts.tokens import InvalidAccessToken
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return ""
+def _headers(scope: dict[str, Any], name: bytes) -> list[str]:
+    return [value.decode("latin-1") for key, value in scope.get("headers", []) if key == name]
 
 
 def _credentials(scope: dict[str, Any]) -> list[str]:
     found = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("access_token", [])
-    origin = _header(scope, b"origin")
+    origin = next(iter(_headers(scope, b"origin")), "")
     # Cookies ride along with any page's socket, so they only count from our own pages
     # (or from clients that send no Origin at all); a token in the URL was put there on purpose.
     if not origin or validate_host(urlsplit(origin).hostname or "", settings.ALLOWED_HOSTS):
-        cookies = SimpleCookie()
-        cookies.load(_header(scope, b"cookie"))
-        found += [cookies[name].value for name in ACCESS_COOKIES if name in cookies]
+        # Django's parser, not SimpleCookie: that one drops every cookie, or raises, as soon as
+        # another cookie of the host has a space or a stray quote in its value or a brace in its name.
+        cookies = parse_cookie("; ".join(_headers(scope, b"cookie")))
+        found += [cookies[name] for name in ACCESS_COOKIES if cookies.get(name)]
     return found
 
 
 @database_sync_to_async
-def _resolve(credentials: list[str]) -> tuple[Any, Any]:
+def _resolve(credentials: list[str]) -> Principal | None:
     for raw in credentials:
         try:
-            principal = principal_for_credential(raw)
+            return principal_for_credential(raw)
         except InvalidAccessToken:
             continue
-        return principal.user, principal.session.id if principal.session else None
-    return AnonymousUser(), None
+    return None
 
 
 class TokenAuthMiddleware(BaseMiddleware):
+    """Fills the scope keys the stream consumer reads: `user`, `control_streams` and
+    `credential_is_live` (see apps/core/consumers.py)."""
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        user, session_id = await _resolve(_credentials(scope))
-        return await super().__call__({**scope, "user": user, "session_id": session_id}, receive, send)
+        principal = await _resolve(_credentials(scope))
+        if principal is None:
+            auth = {"user": AnonymousUser(), "control_streams": []}
+        else:
+            auth = {
+                "user": principal.user,
+                "control_streams": control_streams_for(principal),
+                "credential_is_live": database_sync_to_async(partial(principal_is_live, principal)),
+            }
+        return await super().__call__({**scope, **auth}, receive, send)

@@ -46,6 +46,18 @@ def principal_for_credential(raw: str) -> Principal:
     return Principal(user=session.user, session=session)
 
 
+def principal_is_live(principal: Principal) -> bool:
+    """Whether the credential behind `principal` still works. The user's status is judged where
+    it matters (subscribing to a user stream), as for HTTP."""
+    if principal.session is not None:
+        credential = AuthSession.objects.filter(
+            id=principal.session.id, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+    else:
+        credential = ApiToken.objects.filter(pk=principal.api_token.pk)
+    return credential.exists()
+
+
 def live_sessions_of(user: User) -> QuerySet[AuthSession]:
     return AuthSession.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
 

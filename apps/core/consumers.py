@@ -1,7 +1,12 @@
 """The WebSocket endpoint of seed 003: SUBSCRIBE / UNSUBSCRIBE, then `{"stream","data"}` events.
 
-It authenticates nothing itself: `scope["user"]` (and `scope["session_id"]`) are put there by
-the accounts ASGI middleware. It only decides who may join which stream, joins, and forwards.
+It authenticates nothing itself. An ASGI middleware above it (accounts' TokenAuthMiddleware,
+composed in config/asgi.py) puts into the scope:
+- `user`: who is connected;
+- `control_streams`: internal streams on which an event means "this credential is dead";
+- `credential_is_live`: an async callable to check the credential again once those are joined.
+The consumer decides who may join which stream, joins, forwards, and closes the socket (4001)
+when its credential is revoked.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.core.streams import PUBLIC_KINDS, USER_KINDS, group_for, parse_stream, session_control_stream
+from apps.core.streams import PUBLIC_KINDS, USER_KINDS, group_for, parse_stream
 
 MAX_SUBSCRIPTIONS = 200
 CLOSE_SESSION_REVOKED = 4001
@@ -39,18 +44,22 @@ def refusal(stream: Any, user: Any) -> tuple[int, str] | None:
 class StreamConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.streams: set[str] = set()
-        self.control_group: str | None = None
+        self.control_groups: set[str] = set()
         await self.accept()
-        session_id = self.scope.get("session_id")
-        if session_id:
-            self.control_group = group_for(session_control_stream(session_id))
-            await self.channel_layer.group_add(self.control_group, self.channel_name)
+        for stream in self.scope.get("control_streams", ()):
+            self.control_groups.add(group_for(stream))
+            await self.channel_layer.group_add(group_for(stream), self.channel_name)
+        # A revocation published after the middleware looked the credential up, but before the
+        # groups were joined, reached nobody: look once more now that none can be missed.
+        credential_is_live = self.scope.get("credential_is_live")
+        if credential_is_live is not None and not await credential_is_live():
+            await self.close(code=CLOSE_SESSION_REVOKED)
 
     async def disconnect(self, code: int) -> None:
         for stream in self.streams:
             await self.channel_layer.group_discard(group_for(stream), self.channel_name)
-        if self.control_group:
-            await self.channel_layer.group_discard(self.control_group, self.channel_name)
+        for group in self.control_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         try:
@@ -100,7 +109,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def stream_event(self, event: dict[str, Any]) -> None:
         stream = event["stream"]
-        if self.control_group and group_for(stream) == self.control_group:
+        if group_for(stream) in self.control_groups:
             await self.close(code=CLOSE_SESSION_REVOKED)
         elif stream in self.streams:
             await self.send_json({"stream": stream, "data": event["data"]})

@@ -7,12 +7,14 @@ channel layer (Redis), so an event published in a worker reaches clients of any 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -32,17 +34,37 @@ def group_for(stream: str) -> str:
     return f"stream.{stream}"
 
 
-def session_control_stream(session_id: object) -> str:
-    """An internal stream per auth session: an event on it closes that session's sockets."""
-    return f"session.{session_id}"
+def control_stream(subject: str, ident: object) -> str:
+    """An internal stream no client may subscribe to (`session.<id>`, `user.<id>`, ...): a socket
+    whose scope lists it in `control_streams` is closed when an event is published on it."""
+    return f"{subject}.{ident}"
+
+
+def _event(stream: str, data: dict[str, Any]) -> dict[str, Any]:
+    if parse_stream(stream) is None:
+        raise ValueError(f"{stream!r} is not a stream name such as ticker.BTC_USDT or order.<user_id>.")
+    # The channel layer speaks msgpack, which knows no Decimal, UUID or datetime: send them as
+    # JSON strings, as the REST API renders them, so a price reads the same on both.
+    return {"type": "stream.event", "stream": stream, "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder))}
+
+
+def _send(event: dict[str, Any]) -> None:
+    async_to_sync(get_channel_layer().group_send)(group_for(event["stream"]), event)
 
 
 def publish(stream: str, data: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(group_for(stream), {"type": "stream.event", "stream": stream, "data": data})
+    """Send `{"stream": stream, "data": data}` to the stream's subscribers now, from sync code.
+
+    Raises ValueError for a malformed stream name, TypeError for data JSON cannot carry.
+    """
+    _send(_event(stream, data))
 
 
 def publish_on_commit(stream: str, data: dict[str, Any]) -> None:
     """Publish once the current transaction commits; nothing is sent if it rolls back.
-    A failure to publish is logged and never undoes the committed work."""
-    transaction.on_commit(lambda: publish(stream, data), robust=True)
+
+    The event is built (and a bad stream name or payload refused) here, at the call; the data is
+    captured as it is now. A failure to send is logged and never undoes the committed work.
+    """
+    event = _event(stream, data)
+    transaction.on_commit(lambda: _send(event), robust=True)

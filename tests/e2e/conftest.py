@@ -1,15 +1,9 @@
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import require_binary
-
-# Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM calls
-# from a thread with a running loop unless told that this is deliberate.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,9 +17,12 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     """A headless Debian chromium driven by Playwright; skipped when chromium is missing."""
     executable = require_binary("chromium", "/usr/bin/chromium")
+    # Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM calls
+    # from a thread with a running loop unless told that this is deliberate (for this test only).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:

@@ -15,6 +15,3 @@ def ensure_demo_user(*, email: str, password: str, role: str) -> User:
     user.set_password(password)
     user.save()
     return user
-
-
-

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Role, Status, User
 from apps.accounts.services.sessions import ClientInfo, IssuedTokens, revoke_all_sessions, start_session
+from apps.accounts.streams import user_stream
 from apps.core.errors import ApiError
+from apps.core.streams import publish_on_commit
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises account creation,
 # so two simultaneous first sign-ups cannot both become the first ADMIN.
@@ -110,6 +112,8 @@ def set_user_access(
         user.save(update_fields=fields)
     if "status" in fields and status != Status.ACTIVE:
         revoke_all_sessions(user=user, reason=f"account_{status.lower()}")
+        # Sockets opened with a personal API token have no session: they listen here.
+        publish_on_commit(user_stream(user.id), {"e": "account_status", "status": status})
     return user
 
 

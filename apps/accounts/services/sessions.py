@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import AuthSession, RefreshToken, User
+from apps.accounts.streams import session_stream
 from apps.accounts.tokens import encode_access_token, new_refresh_token, token_hash
 from apps.core.errors import ApiError
-from apps.core.streams import publish_on_commit, session_control_stream
+from apps.core.streams import publish_on_commit
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _revoke(session: AuthSession, *, reason: str) -> None:
     session.revoked_at = timezone.now()
     session.revoked_reason = reason
     session.save(update_fields=["revoked_at", "revoked_reason"])
-    publish_on_commit(session_control_stream(session.id), {"e": "session_revoked", "reason": reason})
+    publish_on_commit(session_stream(session.id), {"e": "session_revoked", "reason": reason})
 
 
 @transaction.atomic
