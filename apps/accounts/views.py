@@ -7,6 +7,7 @@ serves both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
@@ -87,9 +88,18 @@ def logout_page(request: HttpRequest) -> HttpResponse:
         return through_refresh("/logout")
     if principal is not None and principal.session is not None:
         services.revoke_session(session=principal.session, reason="logout")
+    return _signed_out(request, "You have signed out.")
+
+
+def account_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A POST from the account page: signed in, active, never cached."""
+    return never_cache(require_POST(active_account_required(view)))
+
+
+def _signed_out(request: HttpRequest, message: str) -> HttpResponse:
     response = redirect("accounts:login")
     clear_session_cookies(response)
-    messages.info(request, "You have signed out.")
+    messages.info(request, message)
     return response
 
 
@@ -122,52 +132,36 @@ def account_page(request: HttpRequest) -> HttpResponse:
     return _render_account(request)
 
 
-@never_cache
-@require_POST
-@active_account_required
+@account_action
 def revoke_session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = get_object_or_404(live_sessions_of(request.user), pk=session_id)
     services.revoke_session(session=session, reason="revoked_from_account")
     principal = principal_from_cookies(request)
     if principal is not None and principal.session is not None and principal.session.id == session.id:
-        response = redirect("accounts:login")
-        clear_session_cookies(response)
-        messages.info(request, "This device's session was revoked; you have signed out.")
-        return response
+        return _signed_out(request, "This device's session was revoked; you have signed out.")
     messages.success(request, "Session revoked.")
     return redirect("accounts:account")
 
 
-@never_cache
-@require_POST
-@active_account_required
+@account_action
 def revoke_all_sessions_page(request: HttpRequest) -> HttpResponse:
     count = services.revoke_all_sessions(user=request.user, reason="revoke_all")
-    response = redirect("accounts:login")
-    clear_session_cookies(response)
-    messages.info(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''} ended).")
-    return response
+    return _signed_out(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''} ended).")
 
 
-@never_cache
-@require_POST
-@active_account_required
+@account_action
 def create_api_token_page(request: HttpRequest) -> HttpResponse:
     # Rendered, not redirected: the raw token exists only in this one response.
     return _render_account(request, new_api_token=services.create_api_token(user=request.user))
 
 
-@never_cache
-@require_POST
-@active_account_required
+@account_action
 def revoke_api_token_page(request: HttpRequest) -> HttpResponse:
     if services.revoke_api_token(user=request.user):
         messages.success(request, "API token revoked.")
     return redirect("accounts:account")
 
 
-@never_cache
-@require_POST
-@active_account_required
+@account_action
 def create_pairing_code_page(request: HttpRequest) -> HttpResponse:
     return _render_account(request, pairing=services.create_pairing_code(user=request.user))
