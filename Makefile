@@ -24,10 +24,12 @@ install-dev: $(VENV)/.dev
 run: install
 	$(BIN)/python scripts/run.py
 
-# A separate embedded Redis port, so tests never flush a running `make run`'s data.
+# A separate embedded Redis port, so tests never flush a running `make run`'s data; and no
+# persistent connections, which threads the tests start (live server, asgiref's executor, an
+# in-process Celery worker) would otherwise hold on the test database past its teardown.
 test: install-dev
-	EMBEDDED_REDIS_PORT=$${EMBEDDED_REDIS_PORT:-16380} $(BIN)/python scripts/with_redis.py \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CONN_MAX_AGE=$${CONN_MAX_AGE:-0} EMBEDDED_REDIS_PORT=$${EMBEDDED_REDIS_PORT:-16380} \
+		$(BIN)/python scripts/with_redis.py $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

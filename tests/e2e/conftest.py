@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import require_binary
@@ -29,3 +30,7 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop runs in this thread get their own
+            # connection (asgiref's Local sees another context); close it, or it outlives the
+            # test and blocks the test database's teardown.
+            connections.close_all()
