@@ -51,6 +51,16 @@ class Numbers(APIView):
         return paginator.get_paginated_response(page)
 
 
+class WalletSigned(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def post(self, request, job_id):
+        from apps.core.wallet_auth import verify_wallet_signature
+
+        return Response({"signer": verify_wallet_signature(request, scope="offers", job_id=job_id)})
+
+
 def plain_django_view(request, **kwargs):
     raise RuntimeError("a plain view failed")
 
@@ -62,6 +72,7 @@ family_routes = [
 ]
 
 urlpatterns = [
+    path("api/v1/jobs/<str:job_id>/signed", WalletSigned.as_view()),
     path("api/v1/jobs/", include(family_routes)),
     path("api/v1/trades/", include(family_routes)),
     path("api/droids/", include(family_routes)),
