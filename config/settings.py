@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "apps.core",
     "apps.accounts",
+    "apps.indexer",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,11 @@ PAIRING_CODE_TTL = timedelta(seconds=env.int("PAIRING_CODE_TTL_SECONDS", default
 PAIRING_MAX_FAILURES = env.int("PAIRING_MAX_FAILURES", default=5)
 
 CHAIN_ID = env.int("CHAIN_ID", default=31337)
+RPC_URL = env.str("RPC_URL", default="http://127.0.0.1:8545")
+RPC_TIMEOUT_SECONDS = env.float("RPC_TIMEOUT_SECONDS", default=10.0)
+# Blocks that must sit on top of a block before it is indexed; reorgs above are rolled back.
+CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
+INDEXER_BATCH_SIZE = env.int("INDEXER_BATCH_SIZE", default=500)
 SIWE_DOMAINS = _required_list("SIWE_DOMAIN", [f"localhost:{PORT}", f"127.0.0.1:{PORT}"])
 SIWE_CHAIN_IDS = [int(c) for c in env.list("SIWE_CHAIN_IDS", default=[str(CHAIN_ID), "1"])]
 SIWE_NONCE_TTL = timedelta(seconds=env.int("SIWE_NONCE_TTL_SECONDS", default=10 * 60))

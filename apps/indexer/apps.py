@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IndexerConfig(AppConfig):
+    name = "apps.indexer"
+    label = "indexer"
+    verbose_name = "Chain indexer"
