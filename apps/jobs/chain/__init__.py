@@ -1,0 +1,1 @@
+"""The agent-jobs contracts as seen from Python: compiling them (artifacts) and deploying them (deploy)."""
