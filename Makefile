@@ -21,7 +21,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-run: install
+# The local chain node comes from the npm registry (package-lock.json pins it).
+node_modules/.bin/anvil: package.json package-lock.json
+	npm install --no-audit --no-fund
+	touch $@
+
+run: install node_modules/.bin/anvil
 	$(BIN)/python scripts/run.py
 
 # A separate embedded Redis port, so tests never flush a running `make run`'s data; and no
@@ -44,4 +49,4 @@ browsers:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules

@@ -53,6 +53,9 @@ def main() -> int:
     assert ready.status_code == 200, ready.text
     assert httpx.get(f"{base}/login", timeout=10).status_code == 200
     assert httpx.get(f"{base}/api/schema/", timeout=30).status_code == 200
+    config = httpx.get(f"{base}/api/v1/config", timeout=10)
+    assert config.status_code == 200, config.text
+    assert set(config.json()["data"]["contracts"]) >= {"ACPCore", "MockUSDC"}, config.text
 
     password = demo_password(args.log, "trader@example.com")
     login = httpx.post(f"{base}/api/auth/login", json={"email": "trader@example.com", "password": password}, timeout=10)
@@ -61,7 +64,7 @@ def main() -> int:
     me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert me.status_code == 200 and me.json()["email"] == "trader@example.com", me.text
     asyncio.run(ws_round_trip(ws_url, token, user_id))
-    print("make run serves /health, /health/ready, the pages, the API and WebSockets")
+    print("make run serves /health, /health/ready, the pages, the API, the chain config and WebSockets")
     return 0
 
 

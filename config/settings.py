@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.indexer",
+    "apps.jobs",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,8 @@ PAIRING_MAX_FAILURES = env.int("PAIRING_MAX_FAILURES", default=5)
 
 CHAIN_ID = env.int("CHAIN_ID", default=31337)
 RPC_URL = env.str("RPC_URL", default="http://127.0.0.1:8545")
+# What /api/v1/config tells wallets to use; the node as browsers reach it.
+PUBLIC_RPC_URL = env.str("PUBLIC_RPC_URL", default=RPC_URL)
 RPC_TIMEOUT_SECONDS = env.float("RPC_TIMEOUT_SECONDS", default=10.0)
 # Blocks that must sit on top of a block before it is indexed; reorgs above are rolled back.
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)

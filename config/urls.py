@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(desk_api_urlpatterns)),
+    path("api/v1/", include("apps.jobs.urls")),
     path("api/", include(app_api_urlpatterns)),
     # The admin signs in and out through the platform's own session, like every other page.
     path("admin/login/", RedirectView.as_view(url="/login?next=/admin/", query_string=False)),

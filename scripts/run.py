@@ -1,8 +1,9 @@
 """`make run`: the whole platform on one machine with embedded defaults.
 
-SQLite unless DATABASE_URL is set, an embedded Redis unless REDIS_URL is set; migrates,
-creates the demo users (printed with their passwords), then runs web, ws, worker and beat
-from the Procfile under honcho until interrupted.
+SQLite unless DATABASE_URL is set, an embedded Redis unless REDIS_URL is set, a local anvil
+chain unless RPC_URL is set; migrates, creates the demo users (printed with their passwords),
+deploys the agent-jobs contracts (once per chain), then runs web, ws, worker and beat from the
+Procfile under honcho until interrupted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from embedded_redis import environment_with_redis, redis_url_for
+from local_chain import rpc_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -22,12 +24,15 @@ PYTHON = sys.executable
 def main() -> int:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("HOST", "127.0.0.1")
-    with redis_url_for(dict(os.environ)) as url:
+    with redis_url_for(dict(os.environ)) as url, rpc_url_for(dict(os.environ)) as rpc_url:
         env = environment_with_redis(url)
+        env["RPC_URL"] = rpc_url
         env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT)
+        print("Agent-jobs contracts:", flush=True)
+        subprocess.run([*manage, "deploy_contracts"], env=env, check=True, cwd=ROOT)
         port, ws_port = env.get("PORT", "8080"), env.get("WS_PORT", "4000")
         print(f"Pages and API: http://localhost:{port}/   WebSocket: ws://localhost:{ws_port}/", flush=True)
         honcho = [PYTHON, "-m", "honcho", "-f", str(ROOT / "Procfile"), "start", "web", "ws", "worker", "beat"]
