@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import (
 
 from apps.accounts.models import Role
 from apps.accounts.services import create_api_token
+from apps.jobs.chain.artifacts import CONTRACT_NAMES
+from apps.jobs.models import ContractDeployment
 from tests.accounts.factories import UserFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
@@ -30,6 +32,11 @@ def as_admin(db, throttle_rates, settings):
     settings.LOGIN_LOCKOUT_THRESHOLD = 10**6
     settings.PAIRING_MAX_FAILURES = 10**6
     admin = UserFactory(role=Role.ADMIN)
+    # A platform whose contracts are deployed: /api/v1/config answers 503 only before that.
+    ContractDeployment.objects.bulk_create(
+        ContractDeployment(chain_id=settings.CHAIN_ID, name=name, address=f"0x{index:040x}", block_number=1)
+        for index, name in enumerate(CONTRACT_NAMES, start=1)
+    )
     yield {"Authorization": f"Bearer {create_api_token(user=admin)}"}
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
