@@ -171,6 +171,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.accounts.tasks.purge_expired_credentials",
         "schedule": timedelta(hours=1),
     },
+    "index-chain": {
+        "task": "apps.jobs.tasks.index_chain",
+        "schedule": timedelta(seconds=5),
+    },
+    "expire-overdue-jobs": {
+        "task": "apps.jobs.tasks.expire_overdue_jobs",
+        "schedule": timedelta(seconds=60),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------
