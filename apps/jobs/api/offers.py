@@ -1,0 +1,127 @@
+"""Provider offers on a job (seed 002): a public list, wallet-signed submit and withdraw."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.errors import ApiError, Family
+from apps.core.openapi import error_responses
+from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, verify_wallet_signature
+from apps.jobs.api.params import (
+    JOB_ID_PARAMETER,
+    MAX_STORED_ID,
+    POSITIVE_INTEGER,
+    TAG,
+    AddressField,
+    id_parameter,
+    job_or_404,
+    parse_id,
+)
+from apps.jobs.offers import submit_offer, withdraw_offer
+from apps.jobs.selectors import job_offers
+from apps.jobs.serializers import (
+    OfferEnvelopeSerializer,
+    OfferListEnvelopeSerializer,
+    OfferSerializer,
+    WithdrawnOfferEnvelopeSerializer,
+)
+
+_RULES = (
+    "Wallet auth: sign `AACP:offers:<jobId>:<timestamp_ms>`. Errors: 400 malformed ids or body; "
+    "401 wallet auth; 404 JOB_NOT_FOUND / AGENT_NOT_FOUND / OFFER_NOT_FOUND; 409 JOB_NOT_OPEN (job not "
+    "OPEN or FUNDED) / OFFER_NOT_PENDING; 403 SIGNER_NOT_OWNER (signer is not ownerAddress), "
+    "NOT_AGENT_OWNER (the chain says ownerAddress does not hold the agent NFT), REPUTATION_TOO_LOW "
+    "(< 70), STAKE_TOO_LOW (< 100000000 available), NOT_OFFER_OWNER; 503 CHAIN_UNAVAILABLE."
+)
+
+
+class _ValidatedAgentId(serializers.RegexField):
+    def __init__(self) -> None:
+        super().__init__(POSITIVE_INTEGER, error_messages={"invalid": "must be a positive integer string."})
+
+
+class OfferListCreateView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        agentId = _ValidatedAgentId()
+        ownerAddress = AddressField()
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="jobs_offers_list",
+        auth=[],
+        summary="A job's provider offers",
+        parameters=[JOB_ID_PARAMETER],
+        responses={200: OfferListEnvelopeSerializer, **error_responses(Family.JOBS, 400, 404)},
+    )
+    def get(self, request: Request, job_id: str) -> Response:
+        offers = job_offers(job=job_or_404(job_id))
+        return Response({"success": True, "data": OfferSerializer(offers, many=True).data})
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="jobs_offers_create",
+        auth=[],
+        summary="Offer to be a job's provider",
+        description="201 for a new offer, 200 with the standing record when it was already made. " + _RULES,
+        parameters=[JOB_ID_PARAMETER, *WALLET_AUTH_PARAMETERS],
+        request=InputSerializer,
+        examples=[OpenApiExample("offer", value={"agentId": "5", "ownerAddress": "0x" + "ab" * 20}, request_only=True)],
+        responses={
+            200: OfferEnvelopeSerializer,
+            201: OfferEnvelopeSerializer,
+            **error_responses(Family.JOBS, 400, 401, 403, 404, 409, 503),
+        },
+    )
+    def post(self, request: Request, job_id: str) -> Response:
+        number = parse_id(job_id, name="jobId")
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        agent_id = int(body.validated_data["agentId"])
+        signer = verify_wallet_signature(request, scope="offers", job_id=str(number))
+        job = job_or_404(job_id)
+        if agent_id > MAX_STORED_ID:
+            raise ApiError(status=404, code="AGENT_NOT_FOUND", message=f"Agent {agent_id} does not exist.")
+        offer, created = submit_offer(
+            job=job, agent_id=agent_id, owner_address=body.validated_data["ownerAddress"], signer=signer
+        )
+        return Response({"success": True, "data": OfferSerializer(offer).data}, status=201 if created else 200)
+
+
+class OfferWithdrawView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        ownerAddress = AddressField()
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="jobs_offers_destroy",
+        auth=[],
+        summary="Withdraw a PENDING offer",
+        description='JSON body `{"ownerAddress": "0x..."}`: the wallet that made the offer. ' + _RULES,
+        parameters=[JOB_ID_PARAMETER, id_parameter("agent_id", "the agent whose offer goes"), *WALLET_AUTH_PARAMETERS],
+        request=InputSerializer,
+        responses={200: WithdrawnOfferEnvelopeSerializer, **error_responses(Family.JOBS, 400, 401, 403, 404, 409)},
+    )
+    def delete(self, request: Request, job_id: str, agent_id: str) -> Response:
+        number = parse_id(job_id, name="jobId")
+        agent_number = parse_id(agent_id, name="agentId")
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        signer = verify_wallet_signature(request, scope="offers", job_id=str(number))
+        job = job_or_404(job_id)
+        if agent_number > MAX_STORED_ID:
+            raise ApiError(status=404, code="OFFER_NOT_FOUND", message=f"Agent {agent_number} has no offer here.")
+        offer = withdraw_offer(
+            job=job, agent_id=agent_number, owner_address=body.validated_data["ownerAddress"], signer=signer
+        )
+        return Response({"success": True, "data": {"agentId": str(offer.agent.agent_id), "status": offer.status}})
