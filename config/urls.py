@@ -20,5 +20,6 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(url="/login?next=/admin/", query_string=False)),
     path("admin/logout/", RedirectView.as_view(url="/logout", query_string=False)),
     path("admin/", admin.site.urls),
+    path("", include("apps.jobs.page_urls")),
     path("", include("apps.accounts.page_urls")),
 ]
