@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.jobs.tasks.expire_overdue_jobs",
         "schedule": timedelta(seconds=60),
     },
+    "poll-proofs": {
+        "task": "apps.jobs.tasks.poll_proofs",
+        "schedule": timedelta(seconds=30),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------
@@ -216,6 +220,9 @@ SIWE_MAX_AGE = timedelta(seconds=env.int("SIWE_MAX_AGE_SECONDS", default=10 * 60
 
 TEE_GATEWAY_URL = env.str("TEE_GATEWAY_URL", default="")
 SIDECAR_URL = env.str("SIDECAR_URL", default="")
+# The prover asked for a proof once evaluate() is indexed; empty leaves proofs NOT_CONFIGURED.
+PROVER_URL = env.str("PROVER_URL", default="")
+PROVER_TIMEOUT_SECONDS = env.float("PROVER_TIMEOUT_SECONDS", default=10.0)
 PROBE_TIMEOUT_SECONDS = env.float("PROBE_TIMEOUT_SECONDS", default=2.0)
 
 # --- REST -----------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ from django.conf import settings
 from apps.indexer.rpc import chain_client
 from apps.indexer.services import follow_chain
 from apps.jobs.consumer import CURSOR_NAME, first_deployment_block
+from apps.jobs.models import ProofRequest, ProofState
 from apps.jobs.projection.expiry import expire_overdue_jobs as expire
+from apps.jobs.proofs import refresh_proof_state, submit_proof_request
+from apps.jobs.prover_client import ProverUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +41,34 @@ def expire_overdue_jobs() -> list[int]:
         logger.info("No account to send expire() from; overdue jobs stay until someone expires them.")
         return []
     return expire(w3=w3, sender=sender)
+
+
+@shared_task(
+    name="apps.jobs.tasks.request_proof",
+    autoretry_for=(ProverUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=15 * 60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def request_proof(proof_request_id: int) -> str:
+    return submit_proof_request(proof_request_id=proof_request_id).state
+
+
+@shared_task(name="apps.jobs.tasks.refresh_proof")
+def refresh_proof(proof_request_id: int) -> str:
+    try:
+        return refresh_proof_state(proof_request_id=proof_request_id).state
+    except ProverUnavailable as exc:
+        # The next poll asks again; the request stays PROVING meanwhile.
+        logger.warning("Prover unavailable while refreshing proof request %s: %s", proof_request_id, exc)
+        return ProofState.PROVING
+
+
+@shared_task(name="apps.jobs.tasks.poll_proofs")
+def poll_proofs() -> int:
+    """Fans out one refresh per request the prover is working on."""
+    ids = list(ProofRequest.objects.filter(state=ProofState.PROVING).values_list("pk", flat=True))
+    for proof_request_id in ids:
+        refresh_proof.delay(proof_request_id)
+    return len(ids)

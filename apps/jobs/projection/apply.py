@@ -194,14 +194,19 @@ def _job_submitted(ev: DecodedEvent, scope: Scope) -> None:
 
 def _evaluation_started(ev: DecodedEvent, scope: Scope) -> None:
     """Records the evaluator and opens the job's ProofRequest: PENDING when a prover is
-    configured (PROVER_URL), NOT_CONFIGURED otherwise. Sending the request to the prover is a
-    separate task that picks up PENDING requests; nothing is sent from here (this runs inside
-    the follower's transaction)."""
+    configured (PROVER_URL), NOT_CONFIGURED otherwise. A new PENDING request is sent to the
+    prover by a task enqueued once the follower's transaction commits; nothing is sent from here."""
     job = Job.objects.get(job_id=ev.args["jobId"])
     job.evaluator = _agent(ev.args["evaluatorId"])
     job.save(update_fields=["evaluator"])
     state = ProofState.PENDING if getattr(settings, "PROVER_URL", "") else ProofState.NOT_CONFIGURED
-    ProofRequest.objects.get_or_create(job=job, defaults={"state": state, "requested_at": _at(ev.block_timestamp)})
+    proof, created = ProofRequest.objects.get_or_create(
+        job=job, defaults={"state": state, "requested_at": _at(ev.block_timestamp)}
+    )
+    if created and proof.state == ProofState.PENDING:
+        from apps.jobs.proofs import enqueue_proof_request  # its tasks module imports this one
+
+        enqueue_proof_request(proof_request_id=proof.pk)
 
 
 def _proof_recorded(ev: DecodedEvent, scope: Scope) -> None:

@@ -1,0 +1,89 @@
+"""Proof requests: sending a job's ProofRequest to the prover and following it to READY or FAILED.
+
+The backend never produces a proof itself. A request is READY only when the prover returned the
+proof bytes; those are not stored here (ProofRequest has no field for them) — the prover keeps
+them under `prover_reference`, which is what the backend records.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from apps.jobs.models import ProofRequest, ProofState
+from apps.jobs.prover_client import ProverRejected, prover_client
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_proof_request(*, proof_request_id: int) -> None:
+    """Sends the request to the prover from a worker once the current transaction commits."""
+    from apps.jobs.tasks import request_proof  # tasks import the projection, which calls this
+
+    transaction.on_commit(lambda: request_proof.delay(proof_request_id))
+
+
+@transaction.atomic
+def submit_proof_request(*, proof_request_id: int) -> ProofRequest:
+    """PENDING → PROVING with the prover's reference, or → FAILED when the prover refuses.
+
+    `ProverUnavailable` propagates and the request stays PENDING, for the caller to retry. The row
+    lock is held across the HTTP call so two workers never submit the same request at once; any
+    other state is left as it is (the request was already sent, or is no longer wanted).
+    """
+    proof = ProofRequest.objects.select_for_update().select_related("job").get(pk=proof_request_id)
+    if proof.state != ProofState.PENDING:
+        return proof
+    client = prover_client()
+    if client is None:
+        proof.state = ProofState.NOT_CONFIGURED
+        proof.save(update_fields=["state", "updated_at"])
+        return proof
+    job = proof.job
+    with client:
+        try:
+            proof.prover_reference = client.submit(
+                job_id=job.job_id,
+                strategy_type=job.strategy_type,
+                deliverable_hash=job.deliverable_hash,
+                program_hash=job.program_hash,
+                rubric_hash=job.rubric_hash,
+                callback_ref=str(proof.pk),
+            )
+        except ProverRejected as exc:
+            proof.state = ProofState.FAILED
+            proof.error = str(exc) or "the prover refused the request"
+        else:
+            proof.state = ProofState.PROVING
+            proof.error = ""
+    proof.save(update_fields=["state", "prover_reference", "error", "updated_at"])
+    return proof
+
+
+@transaction.atomic
+def refresh_proof_state(*, proof_request_id: int) -> ProofRequest:
+    """PROVING → READY or FAILED as the prover reports; unchanged while it is still proving.
+
+    `ProverUnavailable` propagates and the request stays PROVING, to be asked again later. A prover
+    that no longer knows the proof (404) fails it.
+    """
+    proof = ProofRequest.objects.select_for_update().get(pk=proof_request_id)
+    if proof.state != ProofState.PROVING:
+        return proof
+    client = prover_client()
+    if client is None:
+        return proof  # the prover was unset after submission; nothing to ask
+    with client:
+        try:
+            status = client.status(proof.prover_reference)
+        except ProverRejected as exc:
+            proof.state = ProofState.FAILED
+            proof.error = str(exc) or "the prover no longer knows this proof"
+        else:
+            if status.state == ProofState.PROVING:
+                return proof
+            proof.state = status.state
+            proof.error = status.error
+    proof.save(update_fields=["state", "error", "updated_at"])
+    return proof
