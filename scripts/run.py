@@ -33,6 +33,8 @@ def main() -> int:
         subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT)
         print("Agent-jobs contracts:", flush=True)
         subprocess.run([*manage, "deploy_contracts"], env=env, check=True, cwd=ROOT)
+        print("Demo agents and jobs on the chain:", flush=True)
+        subprocess.run([*manage, "seed_chain_demo"], env=env, check=True, cwd=ROOT)
         port, ws_port = env.get("PORT", "8080"), env.get("WS_PORT", "4000")
         print(f"Pages and API: http://localhost:{port}/   WebSocket: ws://localhost:{ws_port}/", flush=True)
         honcho = [PYTHON, "-m", "honcho", "-f", str(ROOT / "Procfile"), "start", "web", "ws", "worker", "beat"]

@@ -170,7 +170,9 @@ def _cex_config_set(ev: DecodedEvent, scope: Scope) -> None:
 
 
 def _job_funded(ev: DecodedEvent, scope: Scope) -> None:
-    _update_job(ev.args["jobId"], status=JobStatus.FUNDED, escrow_balance=Decimal(ev.args["amount"]))
+    # setBudget may fund another amount than createJob posted: what was funded is the budget.
+    amount = Decimal(ev.args["amount"])
+    _update_job(ev.args["jobId"], status=JobStatus.FUNDED, budget=amount, escrow_balance=amount)
 
 
 def _provider_set(ev: DecodedEvent, scope: Scope) -> None:
