@@ -1,5 +1,51 @@
+"""`python -m tests.bench [NAME [OPTIONS]]`: every benchmark in turn, or the one named.
+
+python -m tests.bench                       # auth_me, then jobs, each with its defaults
+python -m tests.bench auth_me --rounds 2    # one benchmark, with its own options
+python -m tests.bench jobs --help
+"""
+
+from __future__ import annotations
+
 import sys
+from collections.abc import Callable
 
-from tests.bench.auth_me import main
 
-sys.exit(main())
+def _auth_me(argv: list[str]) -> int:
+    from tests.bench.auth_me import main
+
+    return main(argv)
+
+
+def _jobs(argv: list[str]) -> int:
+    from tests.bench.jobs_api import main
+
+    return main(argv)
+
+
+BENCHES: dict[str, Callable[[list[str]], int]] = {"auth_me": _auth_me, "jobs": _jobs}
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in BENCHES:
+        return BENCHES[argv[0]](argv[1:])
+    if argv:
+        usage = f"usage: python -m tests.bench [{{{','.join(BENCHES)}}} [OPTIONS]]"
+        if argv[0] in ("-h", "--help"):
+            print(f"{usage}\n\n{__doc__}")
+            return 0
+        print(f"{usage}\noptions go after a benchmark's name: python -m tests.bench NAME --help", file=sys.stderr)
+        return 2
+    failed = []
+    for index, (name, bench) in enumerate(BENCHES.items()):
+        if index:
+            print()
+        print(f"=== {name} ===", flush=True)
+        if bench([]) != 0:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+sys.exit(main(sys.argv[1:]))
