@@ -74,5 +74,6 @@ class AgentIdField(serializers.CharField):
 
 class AddressField(serializers.RegexField):
     def __init__(self, **kwargs: Any) -> None:
+        # Given before RegexField.__init__, which copies the message into its validator.
+        kwargs.setdefault("error_messages", {"invalid": "must be a 0x-prefixed 20-byte hex address."})
         super().__init__(ADDRESS, **kwargs)
-        self.error_messages["invalid"] = "must be a 0x-prefixed 20-byte hex address."

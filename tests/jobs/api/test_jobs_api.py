@@ -330,3 +330,10 @@ def test_offers_of_a_job_are_listed(api):
             }
         ],
     }
+
+
+@pytest.mark.django_db
+def test_a_malformed_owner_address_says_what_an_address_looks_like(api):
+    response = api.get("/api/v1/jobs", {"ownerAddress": "0x123"})
+    assert response.status_code == 400
+    assert "0x-prefixed 20-byte hex address" in response.json()["error"]["message"]
