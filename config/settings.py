@@ -211,6 +211,9 @@ RPC_TIMEOUT_SECONDS = env.float("RPC_TIMEOUT_SECONDS", default=10.0)
 # Blocks that must sit on top of a block before it is indexed; reorgs above are rolled back.
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
 INDEXER_BATCH_SIZE = env.int("INDEXER_BATCH_SIZE", default=500)
+# The account that sends expire() for overdue jobs; empty means the node's first unlocked
+# account (anvil's), and none at all means expiry waits for someone else to send it.
+JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")
 SIWE_DOMAINS = _required_list("SIWE_DOMAIN", [f"localhost:{PORT}", f"127.0.0.1:{PORT}"])
 SIWE_CHAIN_IDS = [int(c) for c in env.list("SIWE_CHAIN_IDS", default=[str(CHAIN_ID), "1"])]
 SIWE_NONCE_TTL = timedelta(seconds=env.int("SIWE_NONCE_TTL_SECONDS", default=10 * 60))

@@ -36,7 +36,7 @@ def index_chain() -> dict[str, int | str | None]:
 def expire_overdue_jobs() -> list[int]:
     # The node must sign for the sender: a configured keeper account, else its first account.
     w3 = chain_client()
-    sender = getattr(settings, "JOBS_KEEPER_ADDRESS", "") or next(iter(w3.eth.accounts), "")
+    sender = settings.JOBS_KEEPER_ADDRESS or next(iter(w3.eth.accounts), "")
     if not sender:
         logger.info("No account to send expire() from; overdue jobs stay until someone expires them.")
         return []

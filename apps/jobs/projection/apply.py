@@ -201,7 +201,7 @@ def _evaluation_started(ev: DecodedEvent, scope: Scope) -> None:
     job = Job.objects.get(job_id=ev.args["jobId"])
     job.evaluator = _agent(ev.args["evaluatorId"])
     job.save(update_fields=["evaluator"])
-    state = ProofState.PENDING if getattr(settings, "PROVER_URL", "") else ProofState.NOT_CONFIGURED
+    state = ProofState.PENDING if settings.PROVER_URL else ProofState.NOT_CONFIGURED
     proof, created = ProofRequest.objects.get_or_create(
         job=job, defaults={"state": state, "requested_at": _at(ev.block_timestamp)}
     )
