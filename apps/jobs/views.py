@@ -59,16 +59,7 @@ def _filters_from(query: Any) -> tuple[JobFilters, dict[str, str], list[str]]:
     if not params.is_valid():
         errors = [f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in params.errors.items()]
         return JobFilters(), given, errors
-    valid = params.validated_data
-    filters = JobFilters(
-        status=valid.get("status"),
-        strategy_type=valid.get("strategyType"),
-        client_id=valid.get("clientId"),
-        provider_id=valid.get("providerId"),
-        evaluator_id=valid.get("evaluatorId"),
-        owner_address=valid.get("ownerAddress"),
-    )
-    return filters, given, []
+    return params.to_filters(), given, []
 
 
 def _page_number(raw: str | None) -> tuple[int, str | None]:

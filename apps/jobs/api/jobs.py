@@ -63,6 +63,18 @@ class JobListView(_PublicView):
         evaluatorId = AgentIdField()
         ownerAddress = AddressField(required=False)
 
+        def to_filters(self) -> JobFilters:
+            """The validated query as the selector's filters (shared with the explorer page)."""
+            given = self.validated_data
+            return JobFilters(
+                status=given.get("status"),
+                strategy_type=given.get("strategyType"),
+                client_id=given.get("clientId"),
+                provider_id=given.get("providerId"),
+                evaluator_id=given.get("evaluatorId"),
+                owner_address=given.get("ownerAddress"),
+            )
+
     ALLOWED_PARAMETERS = {*FilterSerializer().fields, "page", "limit"}
 
     @extend_schema(
@@ -92,15 +104,7 @@ class JobListView(_PublicView):
         reject_unknown_parameters(request.query_params, self.ALLOWED_PARAMETERS)
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        given = params.validated_data
-        filters = JobFilters(
-            status=given.get("status"),
-            strategy_type=given.get("strategyType"),
-            client_id=given.get("clientId"),
-            provider_id=given.get("providerId"),
-            evaluator_id=given.get("evaluatorId"),
-            owner_address=given.get("ownerAddress"),
-        )
+        filters = params.to_filters()
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(job_list(filters=filters), request, self)
         return paginator.get_paginated_response(JobSummarySerializer(page, many=True).data)
