@@ -27,6 +27,39 @@ def _chain_id(url: str) -> int | None:
         return None
 
 
+class AnvilFailed(RuntimeError):
+    """anvil exited, or did not answer in time."""
+
+
+@contextmanager
+def anvil_node(
+    *, binary: Path = ANVIL, port: int | str, chain_id: int | str = 31337, state: Path | None = None, wait: float = 30
+) -> Iterator[str]:
+    """An anvil on 127.0.0.1:`port` for as long as the block runs (its state dumped to and
+    loaded from `state` when given); yields its URL once it answers."""
+    url = f"http://127.0.0.1:{port}"
+    command = [str(binary), "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(chain_id), "--silent"]
+    if state is not None:
+        command += ["--state", str(state)]
+    node = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + wait
+        while _chain_id(url) is None:
+            if node.poll() is not None:
+                raise AnvilFailed(f"anvil exited with {node.returncode} before answering on {url}")
+            if time.monotonic() > deadline:
+                raise AnvilFailed(f"anvil did not answer on {url} within {wait:.0f}s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        node.terminate()
+        try:
+            node.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            node.kill()
+            node.wait(timeout=10)
+
+
 @contextmanager
 def rpc_url_for(env: dict[str, str]) -> Iterator[str]:
     """RPC_URL from the environment, or an anvil started here (its state kept in var/) for as
@@ -35,34 +68,17 @@ def rpc_url_for(env: dict[str, str]) -> Iterator[str]:
         yield env["RPC_URL"]
         return
     port = env.get("ANVIL_PORT", "8545")
-    url = f"http://127.0.0.1:{port}"
-    if _chain_id(url) is not None:
-        yield url  # a node from an earlier run that is still up
+    if _chain_id(f"http://127.0.0.1:{port}") is not None:
+        yield f"http://127.0.0.1:{port}"  # a node from an earlier run that is still up
         return
     if not ANVIL.exists():
         raise SystemExit("anvil is missing: run `npm install` (make run does) or set RPC_URL.")
     (ROOT / "var").mkdir(exist_ok=True)
-    node = subprocess.Popen(
-        [
-            str(ANVIL),
-            "--host", "127.0.0.1",
-            "--port", port,
-            "--chain-id", env.get("CHAIN_ID", "31337"),
-            "--state", str(ROOT / "var" / "anvil-state.json"),
-            "--silent",
-        ],
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while _chain_id(url) is None:
-            if node.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"anvil did not start on {url}")
-            time.sleep(0.2)
-        print(f"Local chain (anvil) on {url}", flush=True)
-        yield url
-    finally:
-        node.terminate()
-        try:
-            node.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            node.kill()
+        with anvil_node(
+            port=port, chain_id=env.get("CHAIN_ID", "31337"), state=ROOT / "var" / "anvil-state.json"
+        ) as url:
+            print(f"Local chain (anvil) on {url}", flush=True)
+            yield url
+    except AnvilFailed as failure:
+        raise SystemExit(str(failure)) from None

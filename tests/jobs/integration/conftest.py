@@ -4,11 +4,7 @@ check pointed at it (RPC_URL), and a helper that runs the "aacp" follower until 
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +23,9 @@ from apps.jobs.chain.artifacts import contract_at
 from apps.jobs.chain.deploy import USDC
 from apps.jobs.consumer import CURSOR_NAME, first_deployment_block
 from apps.jobs.services import ensure_contracts_deployed
+from scripts.local_chain import ANVIL, AnvilFailed, anvil_node
 from tests.conftest import require_binary
 
-ANVIL = Path(__file__).resolve().parents[3] / "node_modules" / ".bin" / "anvil"
 ANVIL_CHAIN_ID = 31337
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 STARTUP_SECONDS = 30
@@ -57,42 +53,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _answers(url: str) -> bool:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=1) as response:
-            return "result" in json.load(response)
-    except (OSError, ValueError):
-        return False
-
-
 @pytest.fixture
 def anvil_url() -> Iterator[str]:
     binary = require_binary("anvil", str(ANVIL))
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    node = subprocess.Popen(
-        [binary, "--host", "127.0.0.1", "--port", str(port), "--chain-id", str(ANVIL_CHAIN_ID), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _answers(url):
-            if node.poll() is not None:
-                pytest.fail(f"anvil exited with {node.returncode} before answering on {url}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"anvil did not answer on {url} within {STARTUP_SECONDS}s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        node.terminate()
-        try:
-            node.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            node.kill()
-            node.wait(timeout=10)
+        with anvil_node(binary=Path(binary), port=_free_port(), chain_id=ANVIL_CHAIN_ID, wait=STARTUP_SECONDS) as url:
+            yield url
+    except AnvilFailed as failure:
+        pytest.fail(str(failure))
 
 
 def wallet(index: int) -> LocalAccount:
