@@ -67,22 +67,26 @@ def server_environment() -> tuple[dict[str, str], bool]:
     return env, own_db
 
 
-def prepare_fixture(env: dict[str, str], own_db: bool) -> dict:
+def prepare_fixture(
+    env: dict[str, str], own_db: bool, *, module: str = "tests.bench.fixture", fresh: bool = True, timeout: int = 300
+) -> dict:
+    """Run a fixture module in a subprocess with the server's environment; its last stdout line
+    is JSON. `fresh` deletes the bench's own SQLite file first."""
     if own_db:
         VAR_DIR.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal") if fresh else ():
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
     done = subprocess.run(
-        [sys.executable, "-m", "tests.bench.fixture"],
+        [sys.executable, "-m", module],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     if done.returncode != 0:
-        raise BenchError(f"fixture failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise BenchError(f"fixture failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -12,17 +12,15 @@ database is built once by `tests.bench.jobs_fixture` and reused while it holds t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.bench.auth_me import HOST, ROOT, VAR_DIR, BenchError, server_environment
+from tests.bench.auth_me import HOST, ROOT, VAR_DIR, BenchError, prepare_fixture, server_environment
 
 SQLITE_PATH = VAR_DIR / "bench-jobs.sqlite3"
 PAGE_SIZE = 20
@@ -40,23 +38,6 @@ def bench_environment() -> tuple[dict[str, str], bool]:
     if own_db:
         env["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH}"
     return env, own_db
-
-
-def prepare_fixture(env: dict[str, str], own_db: bool) -> dict:
-    if own_db:
-        VAR_DIR.mkdir(exist_ok=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.bench.jobs_fixture"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"fixture failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -237,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     env, own_db = bench_environment()
     began = time.perf_counter()
     try:
-        fixture = prepare_fixture(env, own_db)
+        # The 100,000 jobs take a while to build, so an existing bench database is reused.
+        fixture = prepare_fixture(env, own_db, module="tests.bench.jobs_fixture", fresh=False, timeout=1200)
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
