@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.indexer",
     "apps.jobs",
+    "apps.exchanges",
+    "apps.trades",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +185,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.jobs.tasks.poll_proofs",
         "schedule": timedelta(seconds=30),
     },
+    "tick-market": {
+        "task": "apps.exchanges.tasks.tick_market",
+        "schedule": timedelta(seconds=2),
+    },
+    "sync-trade-groups": {
+        "task": "apps.trades.tasks.sync_trade_groups",
+        "schedule": timedelta(seconds=3),
+    },
+    "expire-orders": {
+        "task": "apps.trades.tasks.expire_orders",
+        "schedule": timedelta(seconds=10),
+    },
+    "watch-risk": {
+        "task": "apps.trades.tasks.watch_risk",
+        "schedule": timedelta(seconds=60),
+    },
+    "resume-history-imports": {
+        "task": "apps.trades.tasks.resume_history_imports",
+        "schedule": timedelta(seconds=60),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------
@@ -226,6 +248,19 @@ SIDECAR_URL = env.str("SIDECAR_URL", default="")
 # The prover asked for a proof once evaluate() is indexed; empty leaves proofs NOT_CONFIGURED.
 PROVER_URL = env.str("PROVER_URL", default="")
 PROVER_TIMEOUT_SECONDS = env.float("PROVER_TIMEOUT_SECONDS", default=10.0)
+# --- trading ------------------------------------------------------------------------------------
+# Where a venue's REST API lives, when not at the exchange's own address: `binance=http://...`.
+# Tests point ccxt at a local server this way; nothing else should need it.
+EXCHANGE_BASE_URLS = env.dict("EXCHANGE_BASE_URLS", default={})
+EXCHANGE_TIMEOUT_SECONDS = env.float("EXCHANGE_TIMEOUT_SECONDS", default=10.0)
+HYPERLIQUID_API_URL = env.str("HYPERLIQUID_API_URL", default="https://api.hyperliquid.xyz")
+# Symbols the paper exchange quotes (and the market feed publishes), with their opening prices.
+PAPER_MARKETS = env.dict(
+    "PAPER_MARKETS",
+    default={"BTC_USDT": "50000", "ETH_USDT": "3000", "SOL_USDT": "150", "ETH_USDC": "3000"},
+)
+PAPER_STARTING_BALANCE = env.str("PAPER_STARTING_BALANCE", default="100000")
+PAPER_FEE_RATE = env.str("PAPER_FEE_RATE", default="0.0004")
 PROBE_TIMEOUT_SECONDS = env.float("PROBE_TIMEOUT_SECONDS", default=2.0)
 
 # --- REST -----------------------------------------------------------------------------------

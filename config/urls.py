@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.urls import app_api_urlpatterns, desk_api_urlpatterns
 from apps.core import health
+from apps.trades.urls import app_api_urlpatterns as trades_app_api_urlpatterns
+from apps.trades.urls import desk_api_urlpatterns as trades_desk_api_urlpatterns
 
 urlpatterns = [
     path("health", health.LivenessView.as_view()),
@@ -15,6 +17,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(desk_api_urlpatterns)),
     path("api/v1/", include("apps.jobs.urls")),
+    path("api/v1/", include("apps.exchanges.urls")),
+    path("api/v1/", include(trades_desk_api_urlpatterns)),
+    path("api/", include(trades_app_api_urlpatterns)),
     path("api/", include(app_api_urlpatterns)),
     # The admin signs in and out through the platform's own session, like every other page.
     path("admin/login/", RedirectView.as_view(url="/login?next=/admin/", query_string=False)),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.db import models
 from rest_framework import serializers
 
 
@@ -20,3 +21,8 @@ class IsoZDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value: datetime) -> str | None:
         return iso_z(value, milliseconds=self.milliseconds)
+
+
+def amount_field(**kwargs: object) -> models.DecimalField:
+    """A Decimal column wide enough for any venue's prices and quantities (never a float)."""
+    return models.DecimalField(max_digits=38, decimal_places=18, **kwargs)

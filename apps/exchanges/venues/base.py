@@ -1,0 +1,190 @@
+"""The one protocol every venue speaks (ccxt exchanges and the built-in paper exchange).
+
+Symbols are the platform's `BASE_QUOTE` (`BTC_USDT`); sides `buy` / `sell`; order types
+`limit`, `market`, `stop` (stop-market) and `stop_limit`; prices and quantities are Decimal.
+Every failure a venue reports is a `VenueError` subclass, which is already an API error with
+a status and code, so a view never turns an exchange failure into a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from apps.core.errors import ApiError
+
+SIDES = ("buy", "sell")
+ORDER_TYPES = ("limit", "market", "stop", "stop_limit")
+TIME_IN_FORCE = ("GTC", "IOC", "FOK")
+# Venue order states, normalised: ccxt's `open`/`closed`/`canceled`/`expired`/`rejected` map here.
+ORDER_STATES = ("open", "partially_filled", "filled", "cancelled", "expired", "rejected")
+
+
+@dataclass(frozen=True)
+class Balance:
+    asset: str
+    free: Decimal
+    used: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Position:
+    symbol: str
+    side: str  # "long" | "short"
+    quantity: Decimal  # always positive
+    entry_price: Decimal
+    mark_price: Decimal | None
+    unrealized_pnl: Decimal
+    leverage: int | None = None
+
+
+@dataclass(frozen=True)
+class Market:
+    symbol: str
+    base: str
+    quote: str
+    type: str  # "spot" | "swap" | "future"
+    price_step: Decimal | None = None
+    quantity_step: Decimal | None = None
+    min_quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    symbol: str
+    side: str
+    order_type: str
+    quantity: Decimal
+    client_order_id: str
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: str = "GTC"
+    reduce_only: bool = False
+    leverage: int | None = None
+
+
+@dataclass(frozen=True)
+class VenueOrder:
+    venue_order_id: str
+    client_order_id: str | None
+    symbol: str
+    side: str
+    order_type: str
+    status: str  # one of ORDER_STATES
+    quantity: Decimal
+    filled_quantity: Decimal
+    average_price: Decimal | None
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class VenueTrade:
+    trade_id: str
+    order_id: str | None
+    symbol: str
+    side: str
+    price: Decimal
+    quantity: Decimal
+    fee: Decimal
+    fee_asset: str
+    executed_at: datetime
+    realized_pnl: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TradePage:
+    """One page of `fetch_my_trades`; `next_cursor` is opaque, None once the history is done."""
+
+    trades: list[VenueTrade] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What the decision loop needs to know about an account right now, in the quote asset."""
+
+    equity: Decimal  # balance plus unrealised P&L
+    positions: list[Position] = field(default_factory=list)
+
+
+@runtime_checkable
+class Venue(Protocol):
+    exchange_name: str
+
+    def fetch_balance(self) -> list[Balance]: ...
+
+    def fetch_positions(self) -> list[Position]: ...
+
+    def fetch_markets(self) -> list[Market]: ...
+
+    def fetch_price(self, symbol: str) -> Decimal: ...
+
+    def account_state(self, *, quote: str) -> AccountState: ...
+
+    def place_order(self, request: OrderRequest) -> VenueOrder: ...
+
+    def cancel_order(self, *, symbol: str, venue_order_id: str) -> VenueOrder: ...
+
+    def fetch_order(
+        self, *, symbol: str, venue_order_id: str | None = None, client_order_id: str | None = None
+    ) -> VenueOrder: ...
+
+    def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]: ...
+
+    def fetch_my_trades(self, *, symbol: str, cursor: str | None, limit: int) -> TradePage: ...
+
+    def traded_symbols(self) -> list[str]: ...
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class VenueError(ApiError):
+    status = 502
+    code = "EXCHANGE_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(status=self.status, code=self.code, message=message)
+
+
+class AuthenticationFailed(VenueError):
+    """The exchange refused the key, secret or passphrase."""
+
+    status = 400
+    code = "EXCHANGE_AUTH_FAILED"
+
+
+class InsufficientFunds(VenueError):
+    status = 400
+    code = "INSUFFICIENT_FUNDS"
+
+
+class InvalidOrder(VenueError):
+    status = 400
+    code = "INVALID_ORDER"
+
+
+class UnknownSymbol(VenueError):
+    status = 400
+    code = "UNKNOWN_SYMBOL"
+
+
+class OrderNotFound(VenueError):
+    status = 404
+    code = "ORDER_NOT_FOUND"
+
+
+class RateLimited(VenueError):
+    status = 429
+    code = "EXCHANGE_RATE_LIMITED"
+
+
+class VenueUnavailable(VenueError):
+    """The exchange could not be reached or answered with a server error."""
+
+    status = 502
+    code = "EXCHANGE_UNAVAILABLE"

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class TradesConfig(AppConfig):
+    name = "apps.trades"
+    label = "trades"
+    verbose_name = "Trading"
+
+    def ready(self) -> None:
+        from apps.exchanges.hooks import on_account_added
+        from apps.trades.services.imports import import_new_account_history
+
+        on_account_added(import_new_account_history)
