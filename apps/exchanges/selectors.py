@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
@@ -19,7 +20,7 @@ def account_for(*, user: User, account_id: UUID | str) -> ExchangeAccount:
     """The user's active account, or a 404 that does not say whether someone else owns it."""
     try:
         return active_accounts(user=user).get(id=account_id)
-    except (ExchangeAccount.DoesNotExist, ValueError, TypeError):
+    except (ExchangeAccount.DoesNotExist, ValidationError, ValueError, TypeError):
         raise ApiError(status=404, code="EXCHANGE_ACCOUNT_NOT_FOUND", message="Exchange account not found.") from None
 
 
