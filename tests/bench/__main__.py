@@ -1,6 +1,6 @@
 """`python -m tests.bench [NAME [OPTIONS]]`: every benchmark in turn, or the one named.
 
-python -m tests.bench                       # auth_me, then jobs, each with its defaults
+python -m tests.bench                       # auth_me, jobs, decision, then trades, each with its defaults
 python -m tests.bench auth_me --rounds 2    # one benchmark, with its own options
 python -m tests.bench jobs --help
 """
@@ -23,7 +23,24 @@ def _jobs(argv: list[str]) -> int:
     return main(argv)
 
 
-BENCHES: dict[str, Callable[[list[str]], int]] = {"auth_me": _auth_me, "jobs": _jobs}
+def _decision(argv: list[str]) -> int:
+    from tests.bench.decision import main
+
+    return main(argv)
+
+
+def _trades(argv: list[str]) -> int:
+    from tests.bench.trades_api import main
+
+    return main(argv)
+
+
+BENCHES: dict[str, Callable[[list[str]], int]] = {
+    "auth_me": _auth_me,
+    "jobs": _jobs,
+    "decision": _decision,
+    "trades": _trades,
+}
 
 
 def main(argv: list[str]) -> int:
