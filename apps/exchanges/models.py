@@ -32,6 +32,9 @@ class ExchangeAccount(models.Model):
     credentials = models.TextField(blank=True, editable=False)
     # The last four characters of the API key, so a trader can tell two accounts apart.
     key_hint = models.CharField(max_length=8, blank=True)
+    # HMAC-SHA256 of the API key under SECRET_KEY: finds a key added twice without storing it in
+    # the clear. Empty for paper accounts and once an account is removed.
+    key_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
@@ -41,6 +44,14 @@ class ExchangeAccount(models.Model):
     class Meta:
         ordering = ["created_at"]
         indexes = [models.Index(fields=["user", "status"])]
+        constraints = [
+            # One live account per key: adding the same key twice answers 409, even under a race.
+            models.UniqueConstraint(
+                fields=["user", "exchange_name", "key_fingerprint"],
+                condition=models.Q(status="ACTIVE") & ~models.Q(key_fingerprint=""),
+                name="exchange_account_unique_live_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.exchange_name} {self.label or self.key_hint} ({self.user_id})"
