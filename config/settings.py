@@ -47,6 +47,8 @@ def _required_list(name: str, dev_default: list[str]) -> list[str]:
 SECRET_KEY = _required("SECRET_KEY", "dev-only-insecure-secret-key-never-use-in-production-0123456789")
 PORT = env.int("PORT", default=8080)
 WS_PORT = env.int("WS_PORT", default=4000)
+# Where pages open their WebSocket; empty: ws(s)://<the page's hostname>:<WS_PORT>/ws.
+WS_PUBLIC_URL = env.str("WS_PUBLIC_URL", default="")
 ALLOWED_HOSTS = _required_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -334,5 +336,7 @@ LOGGING = {
     "loggers": {
         # Never echo request bodies or query strings of auth calls into logs.
         "django.request": {"level": "ERROR"},
+        # ccxt's debug log prints request headers, which carry exchange API keys.
+        "ccxt": {"level": "INFO"},
     },
 }
