@@ -12,14 +12,33 @@ when its credential is revoked.
 from __future__ import annotations
 
 import json
+import logging
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.cache import cache
 
 from apps.core.streams import PUBLIC_KINDS, USER_KINDS, group_for, parse_stream
 
 MAX_SUBSCRIPTIONS = 200
 CLOSE_SESSION_REVOKED = 4001
+# A public stream counts as watched this long after a socket subscribed to it or was last sent
+# one of its events, so publishers (the market feed) can skip streams nobody listens to.
+WATCH_SECONDS = 60
+
+logger = logging.getLogger(__name__)
+
+
+def watch_key(stream: str) -> str:
+    return f"stream-watched:{stream}"
+
+
+def watched_streams(streams: Iterable[str]) -> set[str]:
+    """Those of `streams` some socket has subscribed to and not left for WATCH_SECONDS."""
+    keys = {watch_key(stream): stream for stream in streams}
+    return {keys[key] for key in cache.get_many(list(keys))}
 
 
 def refusal(stream: Any, user: Any) -> tuple[int, str] | None:
@@ -45,6 +64,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.streams: set[str] = set()
         self.control_groups: set[str] = set()
+        self.watch_marked: dict[str, float] = {}
         await self.accept()
         for stream in self.scope.get("control_streams", ()):
             self.control_groups.add(group_for(stream))
@@ -105,6 +125,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             if stream not in self.streams:
                 await self.channel_layer.group_add(group_for(stream), self.channel_name)
                 self.streams.add(stream)
+        await self._mark_watched(params)
         await self.send_json({"result": None, "id": request_id})
 
     async def stream_event(self, event: dict[str, Any]) -> None:
@@ -113,6 +134,20 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_SESSION_REVOKED)
         elif stream in self.streams:
             await self.send_json({"stream": stream, "data": event["data"]})
+            if time.monotonic() - self.watch_marked.get(stream, 0.0) > WATCH_SECONDS / 3:
+                await self._mark_watched([stream])
+
+    async def _mark_watched(self, streams: list[str]) -> None:
+        public = [stream for stream in streams if parse_stream(stream)[0] in PUBLIC_KINDS]
+        if not public:
+            return
+        try:
+            await cache.aset_many({watch_key(stream): 1 for stream in public}, timeout=WATCH_SECONDS)
+        except Exception:
+            # Losing the mark only means the feed may skip this stream until the next mark.
+            logger.warning("could not mark streams as watched", exc_info=True)
+            return
+        self.watch_marked.update(dict.fromkeys(public, time.monotonic()))
 
     async def _error(self, request_id: Any, code: int, message: str) -> None:
         await self.send_json({"error": {"code": code, "msg": message}, "id": request_id})

@@ -1,0 +1,157 @@
+"""The `Venue` protocol over the built-in paper exchange (`apps.exchanges.paper`).
+
+Writes go through the paper engine (locked, atomic); this module reads its rows and speaks the
+protocol's dataclasses. See the engine's docstring for how orders fill.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus
+from apps.exchanges.paper import engine
+from apps.exchanges.paper.ledger import tidy as _tidy
+from apps.exchanges.paper.ledger import unrealized_pnl
+from apps.exchanges.venues.base import (
+    AccountState,
+    Balance,
+    InvalidOrder,
+    Market,
+    OrderRequest,
+    Position,
+    TradePage,
+    VenueOrder,
+    VenueTrade,
+)
+
+MAX_PAGE = 1000
+
+
+def tidy(value: Decimal | None) -> Decimal | None:
+    return None if value is None else _tidy(value)
+
+
+class PaperVenue:
+    exchange_name = "paper"
+
+    def __init__(self, account: ExchangeAccount) -> None:
+        self.account = account
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def fetch_balance(self) -> list[Balance]:
+        balances = []
+        for row in PaperBalance.objects.filter(account=self.account).order_by("asset"):
+            used = engine.margin_in_use(account=self.account, quote=row.asset)
+            balances.append(
+                Balance(asset=row.asset, free=_tidy(row.total - used), used=_tidy(used), total=_tidy(row.total))
+            )
+        return balances
+
+    def fetch_positions(self) -> list[Position]:
+        rows = self.account.paper_positions.exclude(quantity=0).order_by("symbol")
+        prices = engine.current_prices()
+        positions = []
+        for row in rows:
+            mark = prices.get(row.symbol) or engine.current_price(row.symbol)
+            positions.append(
+                Position(
+                    symbol=row.symbol,
+                    side="long" if row.quantity > 0 else "short",
+                    quantity=_tidy(abs(row.quantity)),
+                    entry_price=_tidy(row.entry_price),
+                    mark_price=mark,
+                    unrealized_pnl=_tidy(
+                        unrealized_pnl(quantity=row.quantity, entry_price=row.entry_price, mark_price=mark)
+                    ),
+                    leverage=row.leverage,
+                )
+            )
+        return positions
+
+    def fetch_markets(self) -> list[Market]:
+        # Any positive quantity is accepted (the book has unlimited depth), so no quantity step.
+        return [
+            Market(
+                symbol=symbol,
+                base=symbol.rsplit("_", 1)[0],
+                quote=symbol.rsplit("_", 1)[1],
+                type="swap",
+                price_step=engine.price_step(symbol),
+            )
+            for symbol in sorted(engine.markets())
+        ]
+
+    def fetch_price(self, symbol: str) -> Decimal:
+        return engine.current_price(symbol)
+
+    def account_state(self, *, quote: str) -> AccountState:
+        positions = [position for position in self.fetch_positions() if position.symbol.endswith(f"_{quote}")]
+        wallet = PaperBalance.objects.filter(account=self.account, asset=quote).values_list("total", flat=True).first()
+        equity = (wallet or Decimal(0)) + sum((position.unrealized_pnl for position in positions), Decimal(0))
+        return AccountState(equity=_tidy(equity), positions=positions)
+
+    def fetch_order(
+        self, *, symbol: str, venue_order_id: str | None = None, client_order_id: str | None = None
+    ) -> VenueOrder:
+        order = engine.find_order(account=self.account, venue_order_id=venue_order_id, client_order_id=client_order_id)
+        return venue_order(order)
+
+    def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
+        orders = PaperOrder.objects.filter(account=self.account, status=PaperOrderStatus.OPEN).order_by("id")
+        if symbol is not None:
+            orders = orders.filter(symbol=symbol)
+        return [venue_order(order) for order in orders]
+
+    def fetch_my_trades(self, *, symbol: str, cursor: str | None, limit: int) -> TradePage:
+        """Fills of `symbol` by id, oldest first; `cursor` is the last id already seen."""
+        if cursor and not (str(cursor).isdigit() and len(str(cursor)) <= 18):
+            raise InvalidOrder(f"cursor must be a trade id from an earlier page, not {cursor!r}.")
+        after = int(cursor) if cursor else 0
+        limit = max(1, min(int(limit), MAX_PAGE))
+        fills = list(PaperFill.objects.filter(account=self.account, symbol=symbol, id__gt=after).order_by("id")[:limit])
+        trades = [venue_trade(fill) for fill in fills]
+        return TradePage(trades=trades, next_cursor=trades[-1].trade_id if len(trades) == limit else None)
+
+    def traded_symbols(self) -> list[str]:
+        fills = PaperFill.objects.filter(account=self.account)
+        return sorted(set(fills.values_list("symbol", flat=True).distinct()))
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def place_order(self, request: OrderRequest) -> VenueOrder:
+        return venue_order(engine.place_order(account=self.account, request=request))
+
+    def cancel_order(self, *, symbol: str, venue_order_id: str) -> VenueOrder:
+        return venue_order(engine.cancel_order(account=self.account, venue_order_id=venue_order_id))
+
+
+def venue_order(order: PaperOrder) -> VenueOrder:
+    return VenueOrder(
+        venue_order_id=str(order.pk),
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        status=str(order.status),
+        quantity=_tidy(order.quantity),
+        filled_quantity=_tidy(order.filled_quantity),
+        average_price=tidy(order.average_price),
+        price=tidy(order.price),
+        stop_price=tidy(order.stop_price),
+    )
+
+
+def venue_trade(fill: PaperFill) -> VenueTrade:
+    return VenueTrade(
+        trade_id=str(fill.pk),
+        order_id=str(fill.order_id),
+        symbol=fill.symbol,
+        side=fill.side,
+        price=_tidy(fill.price),
+        quantity=_tidy(fill.quantity),
+        fee=_tidy(fill.fee),
+        fee_asset=fill.fee_asset,
+        executed_at=fill.executed_at,
+        realized_pnl=_tidy(fill.realized_pnl),
+    )
