@@ -31,6 +31,7 @@ def main() -> int:
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "seed_trading_demo"], env=env, check=True, cwd=ROOT)
         print("Agent-jobs contracts:", flush=True)
         subprocess.run([*manage, "deploy_contracts"], env=env, check=True, cwd=ROOT)
         print("Demo agents and jobs on the chain:", flush=True)
