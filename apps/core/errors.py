@@ -76,11 +76,14 @@ class ApiError(exceptions.APIException):
         message: str,
         code: str | None = None,
         headers: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail=message)
         self.status_code = status
         self.error_code = code or default_code(status)
         self.headers = headers or {}
+        # Structured context a client can act on (the rules a trade broke), beside the message.
+        self.details = details
 
 
 def error_body(
@@ -157,6 +160,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             details = _field_details(exc.detail)
         else:
             message = " ".join(_flatten(exc.detail))
+            details = getattr(exc, "details", None)
         headers.update(getattr(exc, "headers", {}) or {})
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header

@@ -92,6 +92,7 @@ class OrderRole(models.TextChoices):
     STOP_LOSS = "STOP_LOSS"
     TAKE_PROFIT = "TAKE_PROFIT"
     STANDALONE = "STANDALONE"  # a seed-004 order, outside any trade group
+    CLOSE = "CLOSE"  # a reduce-only market order flattening a group closed by hand
 
 
 class OrderStatus(models.TextChoices):
@@ -103,6 +104,15 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
     REJECTED = "REJECTED"
+
+
+# Every client order id the platform sends starts with this: cleanup tells its own orders apart.
+CLIENT_ORDER_PREFIX = "hc"
+
+
+def new_client_order_id() -> str:
+    """34 characters: within Binance's 36 and every other venue's limit."""
+    return f"{CLIENT_ORDER_PREFIX}{uuid.uuid4().hex}"
 
 
 LIVE_ORDER_STATUSES = (OrderStatus.PENDING_SUBMIT, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
@@ -130,7 +140,7 @@ class Order(models.Model):
     reduce_only = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING_SUBMIT)
     # Sent to the venue with the order, so a resend after a crash finds the first attempt.
-    client_order_id = models.CharField(max_length=36, unique=True)
+    client_order_id = models.CharField(max_length=36, unique=True, default=new_client_order_id)
     venue_order_id = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True)

@@ -1,3 +1,373 @@
-"""Placeholder: filled in by its owner."""
+"""Seed 003's trade groups under /api/v1/trades: open behind the decision loop, follow, change
+the stop, the targets and break-even, close, and clean up ghost orders.
 
-urlpatterns: list = []
+Prices and quantities are Decimal strings both ways; statuses read in lower case, as the
+seed's events write them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.errors import Family
+from apps.core.fields import IsoZDateTimeField
+from apps.core.openapi import error_responses
+from apps.core.pagination import PageLimitPagination
+from apps.trades.selectors import parse_group_statuses, trade_group_for, trade_groups_for
+from apps.trades.services import groups as services
+from apps.trades.services.cleanup import cleanup_ghost_orders
+
+TAGS = ["trades (seed 003)"]
+SYMBOL = r"^[A-Za-z0-9]{1,16}_[A-Za-z0-9]{1,16}$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "50000.5"})
+class AmountField(serializers.DecimalField):
+    """A Decimal in, a plain string out (`"0.5"`, never `"0.500000000000000000"` or a float)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=38, decimal_places=18, **kwargs)
+
+    def to_representation(self, value: Decimal) -> str:
+        return format(Decimal(value).normalize(), "f")
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class LowerField(serializers.CharField):
+    def to_representation(self, value: str) -> str:
+        return str(value).lower()
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class TakeProfitInput(serializers.Serializer):
+    price = AmountField()
+    quantity = AmountField()
+    order_type = serializers.ChoiceField(choices=["limit"], default="limit")
+
+
+class TradeInput(serializers.Serializer):
+    symbol = serializers.RegexField(SYMBOL, help_text="BASE_QUOTE, e.g. BTC_USDT.")
+    side = serializers.ChoiceField(choices=["buy", "sell"])
+    entry_type = serializers.ChoiceField(choices=["limit", "market"], default="limit")
+    entry_price = AmountField(required=False, allow_null=True, help_text="Required for a limit entry.")
+    quantity = AmountField(help_text="In the base asset; the take-profit quantities sum to it.")
+    stop_loss_price = AmountField(required=False, allow_null=True)
+    take_profit = TakeProfitInput(many=True, required=False)
+    leverage = serializers.IntegerField(min_value=1, max_value=125, default=1)
+    break_even = serializers.BooleanField(default=False, help_text="Move the stop to the entry once a target fills.")
+    exchange_account_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Default: your first account."
+    )
+    idempotency_key = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, help_text="The same key and body return the first result."
+    )
+
+    def validate_symbol(self, value: str) -> str:
+        return value.upper()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["entry_type"] == "limit" and attrs.get("entry_price") is None:
+            raise serializers.ValidationError({"entry_price": ["A limit entry needs an entry_price."]})
+        if attrs["entry_type"] == "market" and attrs.get("entry_price") is not None:
+            raise serializers.ValidationError({"entry_price": ["Leave it out for a market entry."]})
+        attrs["take_profit"] = [dict(target) for target in attrs.get("take_profit", [])]
+        return attrs
+
+
+class StopLossInput(serializers.Serializer):
+    stop_loss_price = AmountField(min_value=Decimal(0))
+
+    def validate_stop_loss_price(self, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise serializers.ValidationError("Must be a positive number.")
+        return value
+
+
+class TakeProfitsInput(serializers.Serializer):
+    take_profit = TakeProfitInput(many=True, allow_empty=False)
+
+    def validate_take_profit(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for target in value:
+            if target["price"] <= 0 or target["quantity"] <= 0:
+                raise serializers.ValidationError("Every price and quantity must be a positive number.")
+        return [dict(target) for target in value]
+
+
+class BreakEvenInput(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    role = LowerField()
+    target_index = serializers.IntegerField(allow_null=True)
+    symbol = serializers.CharField()
+    side = serializers.CharField()
+    type = serializers.CharField(source="order_type")
+    time_in_force = serializers.CharField()
+    price = AmountField(allow_null=True)
+    stop_price = AmountField(allow_null=True)
+    quantity = AmountField()
+    filled_quantity = AmountField()
+    average_price = AmountField(allow_null=True)
+    reduce_only = serializers.BooleanField()
+    status = LowerField()
+    client_order_id = serializers.CharField()
+    venue_order_id = serializers.CharField()
+    error = serializers.CharField()
+    created_at = IsoZDateTimeField()
+    updated_at = IsoZDateTimeField()
+
+
+class ViolationOutput(serializers.Serializer):
+    rule = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DecisionOutput(serializers.Serializer):
+    approved = serializers.BooleanField()
+    entry_price = serializers.CharField(help_text="The price the loop measured from (the market's for a market entry).")
+    quantity = serializers.CharField()
+    max_quantity = serializers.CharField()
+    size_limits = serializers.DictField(child=serializers.CharField())
+    risk_amount = serializers.CharField(allow_null=True)
+    risk_reward = serializers.CharField(allow_null=True)
+    drawdown_percent = serializers.CharField()
+    violations = ViolationOutput(many=True)
+
+
+class TradeGroupOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = LowerField(help_text="pending, open, active, closed, cancelled or failed.")
+    exchange_account_id = serializers.UUIDField()
+    symbol = serializers.CharField()
+    side = serializers.CharField()
+    entry_type = serializers.CharField()
+    entry_price = AmountField(allow_null=True)
+    quantity = AmountField()
+    stop_loss_price = AmountField(allow_null=True)
+    leverage = serializers.IntegerField()
+    break_even = serializers.BooleanField()
+    break_even_done = serializers.BooleanField()
+    filled_quantity = AmountField()
+    average_entry_price = AmountField(allow_null=True)
+    closed_quantity = AmountField()
+    realized_pnl = AmountField()
+    close_reason = serializers.CharField()
+    idempotency_key = serializers.CharField()
+    decision = DecisionOutput()
+    orders = OrderOutput(many=True)
+    created_at = IsoZDateTimeField()
+    updated_at = IsoZDateTimeField()
+    closed_at = IsoZDateTimeField(allow_null=True)
+
+
+class TradeGroupPaginationOutput(serializers.Serializer):
+    page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class TradeGroupPageOutput(serializers.Serializer):
+    data = TradeGroupOutput(many=True)
+    pagination = TradeGroupPaginationOutput()
+
+
+class GhostOrderOutput(serializers.Serializer):
+    account_id = serializers.UUIDField()
+    order_id = serializers.UUIDField(allow_null=True, help_text="The platform's order, when it has one.")
+    client_order_id = serializers.CharField(allow_null=True)
+    venue_order_id = serializers.CharField()
+    symbol = serializers.CharField()
+    side = serializers.CharField()
+    type = serializers.CharField()
+    price = AmountField(allow_null=True)
+    stop_price = AmountField(allow_null=True)
+    quantity = AmountField()
+    reason = serializers.ChoiceField(choices=["unknown", "ended"])
+
+
+class CleanupErrorOutput(serializers.Serializer):
+    account_id = serializers.UUIDField()
+    message = serializers.CharField()
+
+
+class CleanupOutput(serializers.Serializer):
+    cancelled = serializers.IntegerField()
+    orders = GhostOrderOutput(many=True)
+    errors = CleanupErrorOutput(many=True)
+
+
+class RiskRejectedErrorOutput(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = DecisionOutput()
+
+
+class RiskRejectedOutput(serializers.Serializer):
+    error = RiskRejectedErrorOutput()
+
+
+# --- views ------------------------------------------------------------------------------------
+
+GROUP_ID = OpenApiParameter("group_id", str, OpenApiParameter.PATH, description="Trade group id (UUID).")
+CHANGE_ERRORS = error_responses(Family.DESK, 400, 401, 403, 404, 409, 502)
+
+
+def _group(user: Any, group_id: str) -> Response:
+    return Response(TradeGroupOutput(trade_group_for(user=user, group_id=group_id)).data)
+
+
+class DeskPagination(PageLimitPagination):
+    include_success = False
+
+
+class TradeGroupListView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_list",
+        summary="Your trade groups, newest first (the ones still trading unless ?status= says otherwise)",
+        parameters=[
+            OpenApiParameter(
+                "status", str, description="Comma list of pending, open, active, closed, cancelled, failed; or all."
+            ),
+            OpenApiParameter("page", int),
+            OpenApiParameter("limit", int, description="1 to 100, default 20."),
+        ],
+        responses={200: TradeGroupPageOutput, **error_responses(Family.DESK, 400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        statuses = parse_group_statuses(request.query_params.get("status"))
+        paginator = DeskPagination()
+        page = paginator.paginate_queryset(trade_groups_for(user=request.user, statuses=statuses), request, self)
+        return paginator.get_paginated_response(TradeGroupOutput(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_create",
+        summary="Open a trade: entry, stop-loss and take-profit ladder, through the decision loop",
+        request=TradeInput,
+        responses={
+            201: TradeGroupOutput,
+            200: OpenApiResponse(TradeGroupOutput, description="A replay of an earlier request with the same key"),
+            422: OpenApiResponse(
+                RiskRejectedOutput, description="The decision loop rejected the trade (RISK_REJECTED)"
+            ),
+            **error_responses(Family.DESK, 400, 401, 403, 404, 409, 429, 502),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = TradeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        key = fields.pop("idempotency_key", "") or ""
+        group, created = services.open_trade_group(user=request.user, data=fields, idempotency_key=key)
+        body = TradeGroupOutput(trade_group_for(user=request.user, group_id=group.id)).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class TradeGroupDetailView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_retrieve",
+        parameters=[GROUP_ID],
+        responses={200: TradeGroupOutput, **error_responses(Family.DESK, 401, 403, 404)},
+    )
+    def get(self, request: Request, group_id: str) -> Response:
+        return _group(request.user, group_id)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_destroy",
+        summary="Cancel the whole group; an open position is closed with a reduce-only market order",
+        parameters=[GROUP_ID],
+        responses={200: TradeGroupOutput, **error_responses(Family.DESK, 401, 403, 404, 502)},
+    )
+    def delete(self, request: Request, group_id: str) -> Response:
+        group = trade_group_for(user=request.user, group_id=group_id)
+        services.close_trade_group(user=request.user, group_id=group.id)
+        return _group(request.user, group.id)
+
+
+class StopLossView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_stop_loss_update",
+        parameters=[GROUP_ID],
+        request=StopLossInput,
+        responses={200: TradeGroupOutput, **CHANGE_ERRORS},
+    )
+    def put(self, request: Request, group_id: str) -> Response:
+        group = trade_group_for(user=request.user, group_id=group_id)
+        data = StopLossInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.update_stop_loss(user=request.user, group_id=group.id, **data.validated_data)
+        return _group(request.user, group.id)
+
+
+class TakeProfitView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_take_profit_update",
+        parameters=[GROUP_ID],
+        request=TakeProfitsInput,
+        responses={200: TradeGroupOutput, **CHANGE_ERRORS},
+    )
+    def put(self, request: Request, group_id: str) -> Response:
+        group = trade_group_for(user=request.user, group_id=group_id)
+        data = TakeProfitsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.update_take_profits(user=request.user, group_id=group.id, targets=data.validated_data["take_profit"])
+        return _group(request.user, group.id)
+
+
+class BreakEvenView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_break_even_update",
+        parameters=[GROUP_ID],
+        request=BreakEvenInput,
+        responses={200: TradeGroupOutput, **CHANGE_ERRORS},
+    )
+    def put(self, request: Request, group_id: str) -> Response:
+        group = trade_group_for(user=request.user, group_id=group_id)
+        data = BreakEvenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_break_even(user=request.user, group_id=group.id, enabled=data.validated_data["enabled"])
+        return _group(request.user, group.id)
+
+
+class CleanupView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="trades_cleanup",
+        summary="Cancel ghost orders: venue orders no live platform order accounts for",
+        request=None,
+        responses={200: CleanupOutput, **error_responses(Family.DESK, 401, 403)},
+    )
+    def post(self, request: Request) -> Response:
+        return Response(CleanupOutput(cleanup_ghost_orders(user=request.user)).data)
+
+
+urlpatterns = [
+    path("trades", TradeGroupListView.as_view(), name="trades"),
+    path("trades/cleanup", CleanupView.as_view(), name="trades-cleanup"),
+    path("trades/<str:group_id>", TradeGroupDetailView.as_view(), name="trade"),
+    path("trades/<str:group_id>/sl", StopLossView.as_view(), name="trade-stop-loss"),
+    path("trades/<str:group_id>/tp", TakeProfitView.as_view(), name="trade-take-profit"),
+    path("trades/<str:group_id>/breakeven", BreakEvenView.as_view(), name="trade-break-even"),
+]

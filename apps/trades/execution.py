@@ -1,0 +1,296 @@
+"""The only path from an `Order` row to a venue: send, cancel, and follow orders.
+
+Every order is saved first (PENDING_SUBMIT, or WAITING for a protective leg) and sent with its
+`client_order_id`, so an attempt whose answer was lost is found again rather than sent twice.
+Each function locks the order's row while it talks to the venue: two workers never send or
+cancel the same order at once. Every change is published on `order.<user_id>` after commit;
+fills that move balances are followed by `balance.<user_id>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+
+from apps.exchanges.venues import venue_for
+from apps.exchanges.venues.base import (
+    InvalidOrder,
+    OrderNotFound,
+    OrderRequest,
+    RateLimited,
+    Venue,
+    VenueError,
+    VenueOrder,
+    VenueTrade,
+)
+from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Fill, Order, OrderRole, OrderStatus
+from apps.trades.streams import order_event, publish_balance, publish_order
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "cancel_order",
+    "is_refusal",
+    "order_event",
+    "refresh_order",
+    "submit_order",
+]
+
+_VENUE_STATES = {
+    "open": OrderStatus.OPEN,
+    "partially_filled": OrderStatus.PARTIALLY_FILLED,
+    "filled": OrderStatus.FILLED,
+    "cancelled": OrderStatus.CANCELLED,
+    "expired": OrderStatus.EXPIRED,
+    "rejected": OrderStatus.REJECTED,
+}
+# Pages of `fetch_my_trades` read to find one order's fills on a venue that cannot list them by order.
+_TRADE_PAGES = 20
+_TRADE_PAGE_SIZE = 500
+
+
+def is_refusal(exc: VenueError) -> bool:
+    """True when the venue answered and said no (bad order, funds, key); False when the order's
+    fate is unknown (timeout, exchange down, rate limit): it may have landed, so it is kept."""
+    return exc.status_code < 500 and not isinstance(exc, RateLimited)
+
+
+def _locked(order_id: UUID) -> Order:
+    # `of`: PostgreSQL cannot lock the nullable side of the outer join to the group.
+    return Order.objects.select_for_update(of=("self",)).select_related("exchange_account", "group").get(id=order_id)
+
+
+def _request(order: Order, leverage: int | None) -> OrderRequest:
+    return OrderRequest(
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        client_order_id=order.client_order_id,
+        price=order.price,
+        stop_price=order.stop_price,
+        time_in_force=order.time_in_force,
+        reduce_only=order.reduce_only,
+        leverage=leverage,
+    )
+
+
+def _find_on_venue(venue: Venue, order: Order) -> VenueOrder | None:
+    try:
+        if order.venue_order_id:
+            return venue.fetch_order(symbol=order.symbol, venue_order_id=order.venue_order_id)
+        return venue.fetch_order(symbol=order.symbol, client_order_id=order.client_order_id)
+    except OrderNotFound:
+        return None
+
+
+def _status_of(found: VenueOrder) -> str:
+    status = _VENUE_STATES.get(found.status, OrderStatus.OPEN)
+    if status == OrderStatus.OPEN and found.filled_quantity > 0:
+        return OrderStatus.PARTIALLY_FILLED
+    return status
+
+
+def _order_trades(venue: Venue, order: Order) -> list[VenueTrade]:
+    by_order = getattr(venue, "fetch_order_trades", None)
+    if callable(by_order):
+        return list(by_order(symbol=order.symbol, venue_order_id=order.venue_order_id))
+    found: list[VenueTrade] = []
+    cursor: str | None = None
+    for _ in range(_TRADE_PAGES):
+        page = venue.fetch_my_trades(symbol=order.symbol, cursor=cursor, limit=_TRADE_PAGE_SIZE)
+        found.extend(t for t in page.trades if t.order_id == order.venue_order_id)
+        if not page.next_cursor or page.next_cursor == cursor:
+            break
+        cursor = page.next_cursor
+    return found
+
+
+def _record_fills(venue: Venue, order: Order) -> bool:
+    """Save the order's venue trades as `Fill` rows (once each: the history import may have seen
+    them first). True when a new one was saved. A venue that cannot list them now is asked again
+    on the next refresh, since the recorded quantity stays short of the filled one."""
+    try:
+        trades = _order_trades(venue, order)
+    except VenueError as exc:
+        logger.warning("Could not read the fills of order %s: %s", order.id, exc.detail)
+        return False
+    created_any = False
+    for trade in trades:
+        fill, created = Fill.objects.get_or_create(
+            user_id=order.user_id,
+            venue=order.exchange_account.exchange_name,
+            symbol=trade.symbol,
+            venue_trade_id=trade.trade_id,
+            defaults={
+                "exchange_account": order.exchange_account,
+                "venue_order_id": order.venue_order_id,
+                "order": order,
+                "side": trade.side,
+                "price": trade.price,
+                "quantity": trade.quantity,
+                "fee": trade.fee,
+                "fee_asset": trade.fee_asset,
+                "realized_pnl": trade.realized_pnl,
+                "executed_at": trade.executed_at,
+            },
+        )
+        if not created and fill.order_id is None:
+            Fill.objects.filter(pk=fill.pk).update(order=order, venue_order_id=order.venue_order_id)
+        created_any = created_any or created
+    return created_any
+
+
+def _fills_missing(order: Order) -> bool:
+    if order.filled_quantity <= 0:
+        return False
+    recorded = sum((f.quantity for f in Fill.objects.filter(order=order)), Decimal(0))
+    return recorded < order.filled_quantity
+
+
+def _publish_balances(venue: Venue, order: Order) -> None:
+    try:
+        balances = venue.fetch_balance()
+    except VenueError as exc:
+        logger.warning("Could not read the balance of account %s: %s", order.exchange_account_id, exc.detail)
+        return
+    publish_balance(order.exchange_account, balances)
+
+
+def _apply(venue: Venue, order: Order, found: VenueOrder) -> bool:
+    """Copy the venue's view of the order onto the row; True when anything a trader sees changed."""
+    status = _status_of(found)
+    filled_more = found.filled_quantity > order.filled_quantity
+    changed = (
+        status != order.status
+        or found.filled_quantity != order.filled_quantity
+        or found.average_price != order.average_price
+        or found.venue_order_id != order.venue_order_id
+    )
+    if changed:
+        order.status = status
+        order.venue_order_id = found.venue_order_id
+        order.filled_quantity = found.filled_quantity
+        order.average_price = found.average_price
+        order.save(update_fields=["status", "venue_order_id", "filled_quantity", "average_price", "updated_at"])
+    if filled_more or _fills_missing(order):
+        _record_fills(venue, order)
+    if changed:
+        publish_order(order)
+    if filled_more:
+        _publish_balances(venue, order)
+    return changed
+
+
+def _mark(order: Order, status: str, error: str = "") -> None:
+    order.status = status
+    order.error = error[:500]
+    order.save(update_fields=["status", "error", "updated_at"])
+    publish_order(order)
+
+
+def _place_or_adopt(venue: Venue, order: Order, *, resend: bool, leverage: int | None) -> VenueOrder:
+    if resend or order.venue_order_id:
+        # An earlier attempt may have reached the venue and lost its answer: adopt it.
+        existing = _find_on_venue(venue, order)
+        if existing is not None:
+            return existing
+    try:
+        return venue.place_order(_request(order, leverage))
+    except InvalidOrder:
+        # Some venues refuse a second order with a client id they already hold.
+        existing = _find_on_venue(venue, order)
+        if existing is not None:
+            return existing
+        raise
+
+
+def submit_order(*, order_id: UUID, resend: bool = False, leverage: int | None = None) -> Order:
+    """Send a PENDING_SUBMIT order to its venue with its client order id, and record the answer.
+
+    Idempotent: an order already sent is returned as it is, and an order the venue already holds
+    under its client id (an attempt whose answer was lost) is adopted, never sent again; `resend`
+    (the sync worker's retries) asks the venue for it before placing. A refusal marks the order
+    REJECTED with the venue's message; an unreachable venue leaves it PENDING_SUBMIT for the sync
+    worker to resend. Either way the VenueError is raised again for the caller to answer with.
+    """
+    failure: VenueError | None = None
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status != OrderStatus.PENDING_SUBMIT:
+            return order
+        venue = venue_for(order.exchange_account)
+        if leverage is None and order.group_id is not None and order.role == OrderRole.ENTRY:
+            leverage = order.group.leverage
+        try:
+            found = _place_or_adopt(venue, order, resend=resend, leverage=leverage)
+        except VenueError as exc:
+            failure = exc
+            if is_refusal(exc):
+                _mark(order, OrderStatus.REJECTED, str(exc.detail))
+            else:
+                order.error = str(exc.detail)[:500]
+                order.save(update_fields=["error", "updated_at"])
+        else:
+            if order.error:
+                order.error = ""
+                order.save(update_fields=["error", "updated_at"])
+            if not _apply(venue, order, found):
+                publish_order(order)
+    if failure is not None:
+        raise failure
+    return order
+
+
+def cancel_order(*, order: Order, status: str = OrderStatus.CANCELLED) -> Order:
+    """Cancel the order on its venue if it is live there, and mark it `status` (CANCELLED, or
+    EXPIRED for an order past its `expiresAt`). An order that filled before the cancel reached the
+    venue is recorded as filled. A venue that cannot be reached raises, leaving the order as it was."""
+    with transaction.atomic():
+        order = _locked(order.id)
+        if order.status in FINAL_ORDER_STATUSES:
+            return order
+        if order.status == OrderStatus.WAITING:
+            _mark(order, status)
+            return order
+        venue = venue_for(order.exchange_account)
+        found = _find_on_venue(venue, order)
+        if found is not None and found.status in ("open", "partially_filled"):
+            try:
+                found = venue.cancel_order(symbol=order.symbol, venue_order_id=found.venue_order_id)
+            except (OrderNotFound, InvalidOrder):
+                # It filled or ended between the read and the cancel: record how it ended.
+                found = _find_on_venue(venue, order)
+                if found is not None and found.status in ("open", "partially_filled"):
+                    raise
+        if found is not None:
+            _apply(venue, order, found)
+            ended_otherwise = order.status in FINAL_ORDER_STATUSES and order.status != OrderStatus.CANCELLED
+            if ended_otherwise or order.status == status:
+                return order
+        _mark(order, status, order.error)
+    return order
+
+
+def refresh_order(*, order: Order) -> Order:
+    """Read the order's state from its venue: new fills, new status, published when changed.
+
+    A PENDING_SUBMIT order is resent (adopted if it landed). An order the venue no longer knows is
+    left as it is: the venue may list it again once it answers normally."""
+    if order.status == OrderStatus.PENDING_SUBMIT:
+        try:
+            return submit_order(order_id=order.id, resend=True)
+        except VenueError:
+            return Order.objects.get(id=order.id)
+    with transaction.atomic():
+        order = _locked(order.id)
+        if order.status not in LIVE_ORDER_STATUSES and not _fills_missing(order):
+            return order
+        venue = venue_for(order.exchange_account)
+        found = _find_on_venue(venue, order)
+        if found is not None:
+            _apply(venue, order, found)
+    return order

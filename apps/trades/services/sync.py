@@ -1,0 +1,330 @@
+"""The order sync: follows every open trade group (and standalone order) on its venue.
+
+A group is moved on from its orders' states, whatever happened before: a worker that died
+between two steps leaves rows the next pass completes (an entry still PENDING_SUBMIT is resent
+with its client id, protective legs still WAITING are armed once the entry has filled).
+
+- entry filled: the stop (sized to the position) and the take-profit ladder are sent;
+- a take-profit fills: the stop shrinks to what is left (cancel and replace) and, with break-even
+  on, moves to the average entry price, once;
+- the stop fills: every remaining target is cancelled (one cancels the other), the group closes;
+- every target filled: the stop is cancelled, the group closes;
+- a group closed by hand (`close_reason="manual"`): everything is cancelled and the position is
+  flattened with a reduce-only market order.
+
+Each group is handled under a row lock taken with SKIP LOCKED: two workers never move the same
+group, and a worker never waits on one an API request is changing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.exchanges.venues.base import VenueError
+from apps.trades.execution import cancel_order, is_refusal, refresh_order, submit_order
+from apps.trades.models import (
+    FINAL_ORDER_STATUSES,
+    LIVE_ORDER_STATUSES,
+    OPEN_GROUP_STATUSES,
+    Fill,
+    GroupStatus,
+    Order,
+    OrderRole,
+    OrderStatus,
+    TradeGroup,
+)
+
+logger = logging.getLogger(__name__)
+
+# An order saved this recently may still be on its way out with the request that saved it.
+RESEND_AFTER = timedelta(seconds=5)
+EXIT_ROLES = (OrderRole.STOP_LOSS, OrderRole.TAKE_PROFIT, OrderRole.CLOSE)
+PENDING_OR_LIVE = (OrderStatus.WAITING, *LIVE_ORDER_STATUSES)
+MANUAL = "manual"
+ZERO = Decimal(0)
+
+
+def opposite(side: str) -> str:
+    return "sell" if side == "buy" else "buy"
+
+
+@dataclass
+class GroupState:
+    entry: Order
+    stops: list[Order]  # waiting or live, oldest first
+    targets: list[Order]  # waiting or live, by rung
+    exits: list[Order]  # every stop, target and close order, whatever its status
+    position: Decimal  # filled entry quantity not yet closed by an exit
+
+    @property
+    def stop_hit(self) -> bool:
+        return any(o.role == OrderRole.STOP_LOSS and o.status == OrderStatus.FILLED for o in self.exits)
+
+    @property
+    def target_hit(self) -> bool:
+        return any(o.role == OrderRole.TAKE_PROFIT and o.filled_quantity > 0 for o in self.exits)
+
+
+def load_state(group: TradeGroup) -> GroupState:
+    orders = list(group.orders.order_by("created_at", "target_index"))
+    entry = next(o for o in orders if o.role == OrderRole.ENTRY)
+    exits = [o for o in orders if o.role in EXIT_ROLES]
+    stops = [o for o in exits if o.role == OrderRole.STOP_LOSS and o.status in PENDING_OR_LIVE]
+    targets = sorted(
+        (o for o in exits if o.role == OrderRole.TAKE_PROFIT and o.status in PENDING_OR_LIVE),
+        key=lambda o: (o.target_index or 0, o.created_at),
+    )
+    exited = sum((o.filled_quantity for o in exits), ZERO)
+    return GroupState(entry, stops, targets, exits, entry.filled_quantity - exited)
+
+
+def new_leg(group: TradeGroup, *, role: str, order_type: str, quantity: Decimal, **fields: object) -> Order:
+    """A reduce-only order on the other side of the entry, saved ready to send."""
+    return Order.objects.create(
+        user_id=group.user_id,
+        exchange_account_id=group.exchange_account_id,
+        group=group,
+        role=role,
+        symbol=group.symbol,
+        side=opposite(group.side),
+        order_type=order_type,
+        quantity=quantity,
+        reduce_only=True,
+        status=OrderStatus.PENDING_SUBMIT,
+        **fields,
+    )
+
+
+def send(order: Order) -> Order:
+    """Submit a leg; a refusal leaves it REJECTED (shown on the group), an unreachable venue
+    leaves it for the next pass. Neither stops the group's other legs."""
+    try:
+        return submit_order(order_id=order.id)
+    except VenueError as exc:
+        log = logger.warning if is_refusal(exc) else logger.info
+        log("Order %s of group %s not placed: %s", order.id, order.group_id, exc.detail)
+        return Order.objects.get(id=order.id)
+
+
+def _record_progress(group: TradeGroup, state: GroupState) -> None:
+    entry = state.entry
+    direction = 1 if group.side == "buy" else -1
+    pnl = ZERO
+    if entry.average_price is not None:
+        for order in state.exits:
+            if order.filled_quantity > 0 and order.average_price is not None:
+                pnl += direction * (order.average_price - entry.average_price) * order.filled_quantity
+    quote = group.symbol.rsplit("_", 1)[-1]
+    fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
+    group.filled_quantity = entry.filled_quantity
+    group.average_entry_price = entry.average_price
+    group.closed_quantity = entry.filled_quantity - state.position
+    group.realized_pnl = pnl - fees
+
+
+def _cancel_all(orders: list[Order]) -> None:
+    for order in orders:
+        if order.status in PENDING_OR_LIVE:
+            cancel_order(order=order)
+
+
+def _finish(group: TradeGroup, status: str, reason: str, state: GroupState) -> None:
+    _cancel_all([state.entry, *state.stops, *state.targets])
+    group.status = status
+    group.close_reason = group.close_reason or reason
+    group.closed_at = timezone.now()
+
+
+def ensure_stop(group: TradeGroup, state: GroupState) -> None:
+    """One live stop for exactly the open position at the group's stop price."""
+    if group.stop_loss_price is None or state.position <= 0:
+        return
+    *stale, current = state.stops or [None]
+    _cancel_all(stale)
+    if current is not None and current.status == OrderStatus.WAITING:
+        current.quantity, current.stop_price, current.status = (
+            state.position,
+            group.stop_loss_price,
+            OrderStatus.PENDING_SUBMIT,
+        )
+        current.save(update_fields=["quantity", "stop_price", "status", "updated_at"])
+        send(current)
+        return
+    if current is not None:
+        if current.quantity - current.filled_quantity == state.position and current.stop_price == group.stop_loss_price:
+            return
+        if cancel_order(order=current).status == OrderStatus.FILLED:
+            return  # it fired while being replaced: the next pass closes the group
+        state = load_state(group)
+        if state.position <= 0:
+            return
+    last = next((o for o in reversed(state.exits) if o.role == OrderRole.STOP_LOSS), None)
+    if (
+        last is not None
+        and last.status == OrderStatus.REJECTED
+        and last.stop_price == group.stop_loss_price
+        and last.quantity == state.position
+    ):
+        return  # the venue refused this very stop: not resent every few seconds; the trader sees it
+    send(
+        new_leg(
+            group,
+            role=OrderRole.STOP_LOSS,
+            order_type="stop",
+            quantity=state.position,
+            stop_price=group.stop_loss_price,
+        )
+    )
+
+
+def arm_targets(group: TradeGroup, state: GroupState) -> None:
+    """Send the waiting take-profits, trimmed (first rung first) to the position still free of
+    the live ones: an entry that ended partly filled gets the part of the ladder it can carry."""
+    live = sum((o.quantity - o.filled_quantity for o in state.targets if o.status != OrderStatus.WAITING), ZERO)
+    budget = state.position - live
+    for target in state.targets:
+        if target.status != OrderStatus.WAITING:
+            continue
+        size = min(target.quantity, max(budget, ZERO))
+        if size <= 0:
+            cancel_order(order=target)
+            continue
+        budget -= size
+        target.quantity, target.status = size, OrderStatus.PENDING_SUBMIT
+        target.save(update_fields=["quantity", "status", "updated_at"])
+        send(target)
+
+
+def _flatten(group: TradeGroup, state: GroupState) -> None:
+    if any(o.role == OrderRole.CLOSE and o.status in LIVE_ORDER_STATUSES for o in state.exits):
+        return
+    send(new_leg(group, role=OrderRole.CLOSE, order_type="market", quantity=state.position))
+
+
+_TRACKED = (
+    "status",
+    "stop_loss_price",
+    "break_even_done",
+    "filled_quantity",
+    "average_entry_price",
+    "closed_quantity",
+    "realized_pnl",
+    "close_reason",
+    "closed_at",
+)
+
+
+def advance_group(*, group: TradeGroup) -> TradeGroup:
+    """Take the next steps of a locked group from its orders as they are recorded now; the row
+    is written only when something a trader sees changed."""
+    before = [getattr(group, name) for name in _TRACKED]
+    _advance(group)
+    _record_progress(group, load_state(group))
+    if [getattr(group, name) for name in _TRACKED] != before:
+        group.save()
+    return group
+
+
+def _advance(group: TradeGroup) -> None:
+    state = load_state(group)
+    if group.close_reason == MANUAL and state.entry.status in PENDING_OR_LIVE:
+        cancel_order(order=state.entry)
+        state = load_state(group)
+    entry = state.entry
+    if entry.filled_quantity == 0:
+        if entry.status == OrderStatus.REJECTED:
+            _finish(group, GroupStatus.FAILED, "rejected", state)
+        elif entry.status in FINAL_ORDER_STATUSES:
+            _finish(group, GroupStatus.CANCELLED, MANUAL if group.close_reason == MANUAL else "cancelled", state)
+        else:
+            group.status = GroupStatus.PENDING if entry.status == OrderStatus.PENDING_SUBMIT else GroupStatus.OPEN
+        return
+
+    closing = group.close_reason == MANUAL or state.stop_hit
+    if closing:
+        # One side closed the trade: nothing else of it may fill (OCO).
+        _cancel_all([entry, *state.stops, *state.targets])
+        state = load_state(group)
+    if state.position <= 0 and (closing or state.entry.status in FINAL_ORDER_STATUSES):
+        reason = MANUAL if group.close_reason == MANUAL else ("stop_loss" if state.stop_hit else "take_profit")
+        _finish(group, GroupStatus.CLOSED, reason, state)
+        return
+    group.status = GroupStatus.ACTIVE
+    if closing:
+        _flatten(group, state)
+        state = load_state(group)
+        if state.position <= 0:
+            _finish(group, GroupStatus.CLOSED, MANUAL if group.close_reason == MANUAL else "stop_loss", state)
+        return
+
+    if group.break_even and not group.break_even_done and state.target_hit and entry.average_price is not None:
+        group.stop_loss_price, group.break_even_done = entry.average_price, True
+    ensure_stop(group, state)
+    if state.entry.status in FINAL_ORDER_STATUSES:
+        arm_targets(group, load_state(group))
+
+
+def _refresh_live(group: TradeGroup) -> None:
+    due = timezone.now() - RESEND_AFTER
+    for order in group.orders.filter(status__in=LIVE_ORDER_STATUSES):
+        if order.status == OrderStatus.PENDING_SUBMIT and order.updated_at > due:
+            continue
+        refresh_order(order=order)
+
+
+def sync_group(*, group_id: UUID) -> TradeGroup | None:
+    """Refresh one open group's orders from the venue and move it on; None when another worker
+    holds it or it is no longer open. A venue that fails keeps what was done before it failed."""
+    with transaction.atomic():
+        group = (
+            TradeGroup.objects.select_for_update(skip_locked=True)
+            .filter(id=group_id, status__in=OPEN_GROUP_STATUSES)
+            .first()
+        )
+        if group is None:
+            return None
+        try:
+            _refresh_live(group)
+            advance_group(group=group)
+        except VenueError as exc:
+            logger.info("Group %s not synced: %s", group_id, exc.detail)
+    return group
+
+
+def sync_standalone_orders() -> None:
+    due = timezone.now() - RESEND_AFTER
+    ids = Order.objects.filter(role=OrderRole.STANDALONE, status__in=LIVE_ORDER_STATUSES).values_list("id", flat=True)
+    for order_id in list(ids):
+        with transaction.atomic():
+            order = Order.objects.select_for_update(skip_locked=True).filter(id=order_id).first()
+            if order is None or order.status not in LIVE_ORDER_STATUSES:
+                continue
+            if order.status == OrderStatus.PENDING_SUBMIT and order.updated_at > due:
+                continue
+            try:
+                refresh_order(order=order)
+            except VenueError as exc:
+                logger.info("Order %s not synced: %s", order_id, exc.detail)
+
+
+def sync_open_groups() -> None:
+    """One pass of the sync worker (`apps.trades.tasks.sync_trade_groups`, every few seconds)."""
+    ids = TradeGroup.objects.filter(status__in=OPEN_GROUP_STATUSES).order_by("updated_at").values_list("id", flat=True)
+    for group_id in list(ids):
+        try:
+            sync_group(group_id=group_id)
+        except Exception:
+            # One group's unexpected failure must not leave every other trader's unwatched.
+            logger.exception("Group %s failed to sync", group_id)
+    try:
+        sync_standalone_orders()
+    except Exception:
+        logger.exception("Standalone orders failed to sync")
