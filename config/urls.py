@@ -27,4 +27,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.jobs.page_urls")),
     path("", include("apps.accounts.page_urls")),
+    path("", include("apps.exchanges.page_urls")),
+    path("", include("apps.trades.page_urls")),
 ]
