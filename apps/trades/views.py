@@ -24,14 +24,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.navigation import active_account_required
 from apps.core.errors import ApiError
 from apps.exchanges.paper.engine import markets as paper_markets
-from apps.exchanges.selectors import account_for, active_accounts
-from apps.exchanges.venues import venue_for
+from apps.exchanges.selectors import active_accounts
 from apps.trades import selectors
-from apps.trades.decision import TakeProfit, Ticket
 from apps.trades.forms import BreakEvenForm, MoveStopForm, RiskConfigForm, TicketForm, new_idempotency_key
 from apps.trades.models import OPEN_GROUP_STATUSES, GroupStatus, Order, OrderRole, OrderStatus, TradeGroup
-from apps.trades.services.groups import close_trade_group, open_trade_group, quote_of, set_break_even, update_stop_loss
-from apps.trades.services.risk import evaluate_ticket, risk_config_for, update_risk_config
+from apps.trades.services.groups import close_trade_group, open_trade_group, set_break_even, update_stop_loss
+from apps.trades.services.risk import risk_config_for, update_risk_config
+from apps.trades.services.tickets import check_trade
 from apps.trades.templatetags.trading import amount
 
 SIZE_LIMITS = (
@@ -122,27 +121,15 @@ def _show_api_error(form: TicketForm, error: ApiError) -> str:
 
 def _check(request: HttpRequest, form: TicketForm) -> Checked:
     """The decision loop's verdict on the form's ticket, as it would be placed now."""
-    data = form.cleaned_data
-    account = account_for(user=request.user, account_id=data["account"])
-    venue = venue_for(account)
-    market = data["entry_type"] == "market"
     # Priced for every entry type: a market the venue does not list is refused here, and the
     # panel shows where the market is next to the limit.
-    market_price = venue.fetch_price(data["symbol"])
-    entry_price = market_price if market else data["entry_price"]
-    ticket = Ticket(
-        symbol=data["symbol"],
-        side=data["side"],
-        quantity=data.get("quantity"),
-        entry_price=entry_price,
-        stop_loss_price=data.get("stop_loss_price"),
-        take_profits=tuple(TakeProfit(price=p, quantity=q) for p, q in form.take_profits()),
-        leverage=data["leverage"],
+    checked = check_trade(user=request.user, data=_group_data(form), with_market_price=True)
+    return Checked(
+        verdict=checked.verdict,
+        entry_price=checked.ticket.entry_price,
+        market=form.cleaned_data["entry_type"] == "market",
+        market_price=checked.market_price,
     )
-    verdict = evaluate_ticket(
-        user=request.user, account=account, venue=venue, ticket=ticket, quote=quote_of(ticket.symbol)
-    )
-    return Checked(verdict=verdict, entry_price=entry_price, market=market, market_price=market_price)
 
 
 @trading_page

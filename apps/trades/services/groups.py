@@ -15,19 +15,16 @@ no request is carried out twice:
 
 from __future__ import annotations
 
-import hashlib
-import json
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
 from apps.core.errors import ApiError
-from apps.exchanges.selectors import account_for, default_account
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import VenueError
-from apps.trades.decision import TakeProfit, Ticket, Verdict, validate_ticket
+from apps.trades.decision import Ticket, Verdict
 from apps.trades.execution import cancel_order, is_refusal, submit_order
 from apps.trades.models import (
     FINAL_ORDER_STATUSES,
@@ -38,64 +35,11 @@ from apps.trades.models import (
     OrderStatus,
     TradeGroup,
 )
-from apps.trades.services.risk import evaluate_ticket
 from apps.trades.services.sync import MANUAL, advance_group, arm_targets, ensure_stop, load_state
+from apps.trades.services.tickets import check_trade, decision_json, request_hash
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        if value.is_finite() and value.as_tuple().exponent < -18:
-            value = value.quantize(Decimal("1e-18"), rounding=ROUND_DOWN)
-        return f"{value.normalize():f}"
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-def request_hash(data: dict[str, Any]) -> str:
-    """sha256 of the validated body: `"50000.00"` and `"50000"` are the same request."""
-    canonical = json.dumps(_plain(data), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def decision_json(verdict: Verdict, ticket: Ticket) -> dict[str, Any]:
-    return _plain(
-        {
-            "approved": verdict.approved,
-            "entry_price": ticket.entry_price,
-            "quantity": verdict.quantity,
-            "max_quantity": verdict.max_quantity,
-            "size_limits": verdict.size_limits,
-            "risk_amount": verdict.risk_amount,
-            "risk_reward": verdict.risk_reward,
-            "drawdown_percent": verdict.drawdown_percent,
-            "violations": [{"rule": v.rule, "message": v.message} for v in verdict.violations],
-        }
-    )
-
-
-def quote_of(symbol: str) -> str:
-    return symbol.rsplit("_", 1)[-1]
-
-
-def _ticket_errors(ticket: Ticket) -> None:
-    """`validate_ticket`'s messages as a 400 naming each field as the API spells it."""
-    errors = validate_ticket(ticket)
-    if not errors:
-        return
-    details: dict[str, list[str]] = {}
-    for error in errors:
-        field, _, message = error.partition(": ")
-        details.setdefault(field.replace("take_profits", "take_profit"), []).append(message)
-    message = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in details.items())
-    raise ApiError(status=400, code="VALIDATION_ERROR", message=message, details=details)
 
 
 def _replay(*, user: User, key: str, body_hash: str) -> TradeGroup | None:
@@ -188,23 +132,8 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
     if idempotency_key and (existing := _replay(user=user, key=idempotency_key, body_hash=body_hash)):
         return existing, False
 
-    account_id = data.get("exchange_account_id")
-    account = account_for(user=user, account_id=account_id) if account_id else default_account(user=user)
-    venue = venue_for(account)
-    entry_price = data.get("entry_price")
-    if data.get("entry_type") == "market":
-        entry_price = venue.fetch_price(data["symbol"])
-    ticket = Ticket(
-        symbol=data["symbol"],
-        side=data["side"],
-        quantity=data["quantity"],
-        entry_price=entry_price,
-        stop_loss_price=data.get("stop_loss_price"),
-        take_profits=tuple(TakeProfit(price=t["price"], quantity=t["quantity"]) for t in data.get("take_profit", [])),
-        leverage=data.get("leverage", 1),
-    )
-    _ticket_errors(ticket)
-    verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket, quote=quote_of(ticket.symbol))
+    checked = check_trade(user=user, data=data)
+    account, ticket, verdict = checked.account, checked.ticket, checked.verdict
     if not verdict.approved:
         raise ApiError(
             status=422,
