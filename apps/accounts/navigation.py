@@ -10,11 +10,12 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.accounts.cookies import REFRESH_COOKIE
+from apps.accounts.permissions import VIEWER_MESSAGE, may_trade
 
 DEFAULT_NEXT = "/account"
 
@@ -63,3 +64,15 @@ def active_account_required(view: Callable[..., HttpResponse]) -> Callable[..., 
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def trader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Trading pages: any approved user may look; only operators and admins may post forms."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not may_trade(request.user):
+            return HttpResponseForbidden(VIEWER_MESSAGE)
+        return view(request, *args, **kwargs)
+
+    return active_account_required(wrapper)

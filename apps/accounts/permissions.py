@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from apps.accounts.models import Role
@@ -25,3 +25,23 @@ class IsAdmin(IsActiveAccount):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return super().has_permission(request, view) and request.user.role == Role.ADMIN
+
+
+TRADING_ROLES = (Role.ADMIN, Role.OPERATOR)
+VIEWER_MESSAGE = "Viewers may look but not trade: ask an admin for the operator role."
+
+
+def may_trade(user: Any) -> bool:
+    """Only operators and admins change exchange accounts, trades, orders or risk settings."""
+    return getattr(user, "role", None) in TRADING_ROLES
+
+
+class CanTrade(IsActiveAccount):
+    """Reads for every active user; writes (anything but GET/HEAD/OPTIONS) for traders only."""
+
+    message = VIEWER_MESSAGE
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in SAFE_METHODS or may_trade(request.user)

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import CanTrade
 from apps.accounts.serializers import MessageSerializer
 from apps.core.errors import Family
 from apps.core.openapi import error_responses
@@ -39,6 +40,8 @@ VENUE_ERRORS = (400, 401, 403, 404, 429, 502)
 
 
 class ExchangeListView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Exchanges a trader can connect, with what each needs",
@@ -51,6 +54,8 @@ class ExchangeListView(APIView):
 
 
 class SupportedExchangesView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Supported exchange ids",
@@ -61,6 +66,8 @@ class SupportedExchangesView(APIView):
 
 
 class ExchangeAccountListView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Your connected exchange accounts",
@@ -94,6 +101,8 @@ class ExchangeAccountListView(APIView):
 
 
 class ExchangeAccountDetailView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Remove an exchange account",
@@ -111,6 +120,8 @@ class ExchangeAccountDetailView(APIView):
 
 
 class ExchangeAccountTestView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Test an account's connection",
@@ -128,6 +139,8 @@ class ExchangeAccountTestView(APIView):
 
 
 class ExchangeAccountBalanceView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Live balance",
@@ -141,6 +154,8 @@ class ExchangeAccountBalanceView(APIView):
 
 
 class ExchangeAccountPositionsView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Open positions",
@@ -157,6 +172,8 @@ class ExchangeAccountPositionsView(APIView):
 
 
 class AgentWalletInitView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Generate a Hyperliquid agent wallet",
@@ -183,6 +200,8 @@ class AgentWalletInitView(APIView):
 
 
 class AgentWalletApproveView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Approve an agent wallet with the master wallet's signature",
@@ -209,6 +228,8 @@ class AgentWalletApproveView(APIView):
 
 
 class AgentWalletRevokeView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         summary="Revoke an agent wallet",

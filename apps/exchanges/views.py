@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.navigation import active_account_required, is_site_path
+from apps.accounts.navigation import is_site_path, trader_page
 from apps.core.errors import ApiError
 from apps.exchanges import services
 from apps.exchanges.forms import AddExchangeAccountForm
@@ -46,7 +46,7 @@ def _render_list(request: HttpRequest, form: AddExchangeAccountForm, *, status: 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@active_account_required
+@trader_page
 def exchange_list_page(request: HttpRequest) -> HttpResponse:
     listings, listing_error = _listings()
     form = AddExchangeAccountForm(request.POST if request.method == "POST" else None, listings=listings)
@@ -69,7 +69,7 @@ def exchange_list_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-@active_account_required
+@trader_page
 def exchange_detail_page(request: HttpRequest, account_id: UUID) -> HttpResponse:
     account = owned_account(request, account_id)
     context: dict[str, object] = {"account": account}
@@ -84,7 +84,7 @@ def exchange_detail_page(request: HttpRequest, account_id: UUID) -> HttpResponse
 
 @never_cache
 @require_POST
-@active_account_required
+@trader_page
 def test_exchange_page(request: HttpRequest, account_id: UUID) -> HttpResponse:
     account = owned_account(request, account_id)
     check = services.check_connection(account=account)
@@ -101,7 +101,7 @@ def test_exchange_page(request: HttpRequest, account_id: UUID) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@active_account_required
+@trader_page
 def remove_exchange_page(request: HttpRequest, account_id: UUID) -> HttpResponse:
     account = owned_account(request, account_id)
     if request.method == "GET":

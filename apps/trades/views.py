@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.navigation import active_account_required
+from apps.accounts.navigation import trader_page
 from apps.core.errors import ApiError
 from apps.exchanges.paper.engine import markets as paper_markets
 from apps.exchanges.selectors import active_accounts
@@ -42,7 +42,7 @@ SIZE_LIMITS = (
 
 
 def trading_page(view: Any) -> Any:
-    return never_cache(active_account_required(view))
+    return never_cache(trader_page(view))
 
 
 def live_context() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
 from apps.core.fields import IsoZDateTimeField
 from apps.core.openapi import error_responses
@@ -237,6 +238,8 @@ class DeskPagination(PageLimitPagination):
 
 
 class TradeGroupListView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="trades_list",
@@ -281,6 +284,8 @@ class TradeGroupListView(APIView):
 
 
 class TradeGroupDetailView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="trades_retrieve",
@@ -304,6 +309,8 @@ class TradeGroupDetailView(APIView):
 
 
 class StopLossView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="trades_stop_loss_update",
@@ -320,6 +327,8 @@ class StopLossView(APIView):
 
 
 class TakeProfitView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="trades_take_profit_update",
@@ -336,6 +345,8 @@ class TakeProfitView(APIView):
 
 
 class BreakEvenView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="trades_break_even_update",
@@ -352,6 +363,8 @@ class BreakEvenView(APIView):
 
 
 class CleanupView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="trades_cleanup",

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
+from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
 from apps.core.fields import IsoZDateTimeField
 from apps.core.openapi import error_responses
@@ -62,6 +63,8 @@ def latest_imports(*, user: User, account: ExchangeAccount | None = None) -> Que
 
 
 class StartImportView(APIView):
+    permission_classes = [CanTrade]
+
     class StartImportInputSerializer(serializers.Serializer):
         exchange_account_id = serializers.UUIDField()
 
@@ -91,6 +94,8 @@ class StartImportView(APIView):
 
 
 class ImportStatusView(APIView):
+    permission_classes = [CanTrade]
+
     class FilterSerializer(serializers.Serializer):
         exchange_account_id = serializers.UUIDField(required=False)
 

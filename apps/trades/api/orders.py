@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
 from apps.core.fields import IsoZDateTimeField
 from apps.core.openapi import error_responses
@@ -146,6 +147,7 @@ class OrderListSerializer(serializers.Serializer):
 
 
 class _OrderView(APIView):
+    permission_classes = [CanTrade]
     parser_classes = [ExactNumberJSONParser]
     renderer_classes = [ExactNumberJSONRenderer]
 

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
 from apps.core.openapi import error_responses
 from apps.trades.services.risk import RISK_CONFIG_FIELDS, risk_config_for, update_risk_config
@@ -46,6 +47,8 @@ class RiskConfigSerializer(serializers.Serializer):
 
 
 class RiskConfigView(APIView):
+    permission_classes = [CanTrade]
+
     @extend_schema(
         tags=TAGS,
         operation_id="risk_config_retrieve",
