@@ -8,6 +8,8 @@ import json
 import re
 import sys
 import time
+import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -32,11 +34,40 @@ def demo_password(log: Path, email: str) -> str:
     return match.group(1)
 
 
-async def ws_round_trip(ws_url: str, token: str, user_id: str) -> None:
+async def ws_round_trip(ws_url: str, token: str, user_id: str) -> Decimal:
+    """Subscribes, then waits for the market feed (beat -> worker -> channel layer -> ws) to
+    publish a BTC_USDT ticker; returns its price."""
     async with websockets.connect(f"{ws_url}/?access_token={token}", open_timeout=10) as ws:
         await ws.send(json.dumps({"method": "SUBSCRIBE", "params": ["ticker.BTC_USDT", f"order.{user_id}"], "id": 1}))
         reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert reply == {"result": None, "id": 1}, reply
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            if event.get("stream") == "ticker.BTC_USDT":
+                return Decimal(event["data"]["c"])
+
+
+def trade_on_paper(base: str, token: str, price: Decimal) -> None:
+    """The demo trader's paper account takes a market trade behind the decision loop."""
+    auth = {"Authorization": f"Bearer {token}"}
+    accounts = httpx.get(f"{base}/api/v1/exchanges/accounts", headers=auth, timeout=10)
+    assert accounts.status_code == 200 and accounts.json()["accounts"], accounts.text
+    step = Decimal("0.1")
+    trade = {
+        "symbol": "BTC_USDT",
+        "side": "buy",
+        "entry_type": "market",
+        "quantity": "0.01",
+        "stop_loss_price": str((price * Decimal("0.98")).quantize(step)),
+        "take_profit": [{"price": str((price * Decimal("1.06")).quantize(step)), "quantity": "0.01"}],
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    opened = httpx.post(f"{base}/api/v1/trades", json=trade, headers=auth, timeout=30)
+    assert opened.status_code == 201, opened.text
+    group = opened.json()
+    assert group["status"] in {"active", "ACTIVE"}, group
+    listed = httpx.get(f"{base}/api/v1/trades", headers=auth, timeout=10)
+    assert group["id"] in listed.text, listed.text
 
 
 def main() -> int:
@@ -63,8 +94,12 @@ def main() -> int:
     token, user_id = login.json()["accessToken"], login.json()["user"]["userId"]
     me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert me.status_code == 200 and me.json()["email"] == "trader@example.com", me.text
-    asyncio.run(ws_round_trip(ws_url, token, user_id))
-    print("make run serves /health, /health/ready, the pages, the API, the chain config and WebSockets")
+    price = asyncio.run(ws_round_trip(ws_url, token, user_id))
+    trade_on_paper(base, token, price)
+    print(
+        "make run serves /health, /health/ready, the pages, the API, the chain config, WebSockets "
+        "with the market feed, and a paper trade"
+    )
     return 0
 
 
