@@ -290,6 +290,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    # Several seeds name different choice sets `side` and `status`: name each one here.
+    "ENUM_NAME_OVERRIDES": {
+        "UserStatusEnum": "apps.accounts.models.Status",
+        "AgentWalletStatusEnum": "apps.exchanges.models.AgentWalletStatus",
+        "OrderSideEnum": [("BUY", "BUY"), ("SELL", "SELL")],
+    },
 }
 
 # --- security -------------------------------------------------------------------------------
