@@ -144,3 +144,12 @@ def live_balances(*, account: ExchangeAccount) -> list[Balance]:
 
 def live_positions(*, account: ExchangeAccount) -> list[Position]:
     return _through_venue(account, lambda venue: venue.fetch_positions())
+
+
+def lock_active_account(*, account_id: UUID | str) -> ExchangeAccount:
+    """The account's row, locked for the caller's transaction: whoever opens a trade on it holds
+    this lock, so a concurrent removal waits and then sees the trade (and refuses)."""
+    account = ExchangeAccount.objects.select_for_update().filter(id=account_id, status=AccountStatus.ACTIVE).first()
+    if account is None:
+        raise ApiError(status=404, code="EXCHANGE_ACCOUNT_NOT_FOUND", message="Exchange account not found.")
+    return account

@@ -13,7 +13,7 @@ from apps.exchanges import hooks
 from apps.exchanges.crypto import seal, unseal
 from apps.exchanges.models import AccountKind, AccountStatus, ExchangeAccount, PaperBalance
 from apps.exchanges.paper.engine import fund_account
-from apps.exchanges.services.accounts import OPEN_TRADE_GROUP_STATUSES, key_fingerprint
+from apps.exchanges.services.accounts import key_fingerprint
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import OrderRequest
 from apps.trades.models import OPEN_GROUP_STATUSES, GroupStatus, TradeGroup
@@ -418,10 +418,6 @@ def test_an_account_whose_trades_are_all_closed_can_be_removed(api, auth, user, 
     )
 
     assert api.delete(account_url(paper_account.id), **auth).status_code == 200
-
-
-def test_the_open_statuses_match_the_trades_app():
-    assert set(OPEN_TRADE_GROUP_STATUSES) == set(OPEN_GROUP_STATUSES)
 
 
 @pytest.mark.parametrize(

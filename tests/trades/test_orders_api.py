@@ -330,3 +330,14 @@ def test_it_rejects_a_bad_list_query(api, headers, query):
     response = api.get(f"/api/orders?{query}", **headers)
     assert response.status_code == 400
     assert response.json()["code"] == "400"
+
+
+def test_an_account_with_a_live_order_cannot_be_removed(api, account, headers):
+    placed(api, headers)
+
+    removal = api.delete(f"/api/v1/exchanges/accounts/{account.id}", **headers)
+
+    assert removal.status_code == 409
+    assert removal.json()["error"]["code"] == "ACCOUNT_HAS_OPEN_TRADES"
+    account.refresh_from_db()
+    assert account.status == "ACTIVE"

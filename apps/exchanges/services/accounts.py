@@ -18,6 +18,7 @@ from apps.accounts.models import User
 from apps.core.errors import ApiError
 from apps.exchanges import hooks
 from apps.exchanges.crypto import seal
+from apps.exchanges.hooks import refuse_removal_if_in_use
 from apps.exchanges.models import AccountKind, AccountStatus, AgentWallet, AgentWalletStatus, ExchangeAccount
 from apps.exchanges.selectors import HYPERLIQUID, live_balances
 from apps.exchanges.venues import PAPER
@@ -25,10 +26,6 @@ from apps.exchanges.venues.base import VenueError
 
 if TYPE_CHECKING:
     from apps.exchanges.venues.ccxt_venue import ExchangeInfo
-
-# Mirrors apps.trades.models.OPEN_GROUP_STATUSES (a test pins the two together): `exchanges`
-# sits below `trades` and reads its groups only through the reverse relation.
-OPEN_TRADE_GROUP_STATUSES = ("PENDING", "OPEN", "ACTIVE")
 
 
 def key_fingerprint(api_key: str) -> str:
@@ -156,15 +153,6 @@ def check_connection(*, account: ExchangeAccount) -> ConnectionCheck:
     return ConnectionCheck(ok=ok, message=message, latency_ms=latency_ms)
 
 
-def _refuse_with_open_trades(account: ExchangeAccount) -> None:
-    if account.trade_groups.filter(status__in=OPEN_TRADE_GROUP_STATUSES).exists():
-        raise ApiError(
-            status=409,
-            code="ACCOUNT_HAS_OPEN_TRADES",
-            message="Close or cancel this account's open trades before removing it.",
-        )
-
-
 def _wipe(account: ExchangeAccount, *, now: datetime) -> None:
     account.status = AccountStatus.REMOVED
     account.credentials = ""
@@ -187,13 +175,13 @@ def wipe_agent_key(wallet: AgentWallet, *, now: datetime) -> None:
 def remove_exchange_account(*, account: ExchangeAccount) -> ExchangeAccount:
     """Soft-remove: the row stays (imported trades still point at it), the credentials go.
 
-    Refused with 409 while trade groups on it are open. Removing an agent wallet's account
+    Refused with 409 while trades or orders on it are live (the trades app's guard). Removing an agent wallet's account
     revokes the wallet too (its key is wiped), so it can never sign again.
     """
     account = ExchangeAccount.objects.select_for_update().get(pk=account.pk)
     if account.status == AccountStatus.REMOVED:
         return account
-    _refuse_with_open_trades(account)
+    refuse_removal_if_in_use(account.id)
     now = timezone.now()
     _wipe(account, now=now)
     wallet = AgentWallet.objects.select_for_update().filter(exchange_account=account).first()

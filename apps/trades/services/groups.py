@@ -22,6 +22,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 
 from apps.core.errors import ApiError
+from apps.exchanges.selectors import lock_active_account
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import VenueError
 from apps.trades.decision import Ticket, Verdict
@@ -105,6 +106,7 @@ def _orders_for(group: TradeGroup, data: dict[str, Any]) -> list[Order]:
 def _save_group(
     *, user: User, account_id: UUID, data: dict[str, Any], verdict: Verdict, ticket: Ticket, key: str, body_hash: str
 ) -> TradeGroup:
+    lock_active_account(account_id=account_id)
     group = TradeGroup.objects.create(
         user=user,
         exchange_account_id=account_id,

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.core.errors import ApiError
+from apps.exchanges.selectors import lock_active_account
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import ORDER_TYPES, SIDES, TIME_IN_FORCE, VenueError
 from apps.trades.decision import Ticket
@@ -133,6 +134,7 @@ def _check_risk(*, user: User, account: ExchangeAccount, new: NewOrder) -> None:
 
 @transaction.atomic
 def _save(*, user: User, account: ExchangeAccount, new: NewOrder, idempotency_key: str, digest: str) -> Order:
+    lock_active_account(account_id=account.id)
     return Order.objects.create(
         user=user,
         exchange_account=account,
@@ -145,7 +147,6 @@ def _save(*, user: User, account: ExchangeAccount, new: NewOrder, idempotency_ke
         stop_price=new.stop_price,
         quantity=new.quantity,
         status=OrderStatus.PENDING_SUBMIT,
-        client_order_id=str(uuid.uuid4()),
         expires_at=new.expires_at,
         idempotency_key=idempotency_key,
         request_hash=digest,
