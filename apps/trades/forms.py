@@ -12,6 +12,7 @@ from django import forms
 
 from apps.exchanges.models import ExchangeAccount
 from apps.trades.models import RiskConfig
+from apps.trades.services.risk import RISK_CONFIG_FIELDS
 from apps.trades.templatetags.trading import amount
 
 # Rows of the take-profit ladder on the ticket; empty rows are ignored.
@@ -117,16 +118,7 @@ class RiskConfigForm(forms.ModelForm):
 
     class Meta:
         model = RiskConfig
-        fields = (
-            "account_risk_percent",
-            "max_risk_amount",
-            "max_position_size",
-            "max_leverage",
-            "daily_max_drawdown_percent",
-            "max_open_positions",
-            "require_stop_loss",
-            "min_risk_reward_ratio",
-        )
+        fields = RISK_CONFIG_FIELDS
         labels = {
             "account_risk_percent": "Account risk per trade (%)",
             "max_risk_amount": "Max risk per trade (quote asset)",

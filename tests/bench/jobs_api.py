@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tests.bench.auth_me import HOST, ROOT, VAR_DIR, BenchError, prepare_fixture, server_environment
+from tests.bench.pairs import Run, add_pair_options, check_pair_options, report
 
 SQLITE_PATH = VAR_DIR / "bench-jobs.sqlite3"
 PAGE_SIZE = 20
@@ -112,21 +112,6 @@ def build_cases(fixture: dict) -> list[Case]:
 # --- measurement ----------------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    case: str
-    target: str
-    queries: int
-    latencies: list[float] = field(default_factory=list, repr=False)
-
-    def ms(self, p: int) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
-
-    @property
-    def mean_ms(self) -> float:
-        return statistics.fmean(self.latencies) * 1000
-
-
 def measure_case(case: Case, client, args: argparse.Namespace) -> tuple[Run, Run]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -175,42 +160,13 @@ def measure_case(case: Case, client, args: argparse.Namespace) -> tuple[Run, Run
 # --- report ---------------------------------------------------------------------------------
 
 
-def report(pairs: list[tuple[Run, Run]], args: argparse.Namespace) -> None:
-    print(
-        f"{'case':<24} {'target':<9} {'requests':>8} {'mean ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}",
-    )
-    for endpoint, bare in pairs:
-        for run in (bare, endpoint):
-            short = "*" if len(run.latencies) < args.requests * args.rounds else ""
-            print(
-                f"{run.case:<24} {run.target:<9} {str(len(run.latencies)) + short:>8} {run.mean_ms:>8.3f} "
-                f"{run.ms(50):>8.3f} {run.ms(95):>8.3f} {run.queries:>8}"
-            )
-    if any(len(r.latencies) < args.requests * args.rounds for pair in pairs for r in pair):
-        print("* stopped at --time-limit in some round")
-    print()
-    for endpoint, bare in pairs:
-        print(
-            f"ratio (endpoint ÷ bare SQL) {endpoint.case:<24} mean: {endpoint.mean_ms / bare.mean_ms:6.2f}, "
-            f"p50: {endpoint.ms(50) / bare.ms(50):6.2f}, p95: {endpoint.ms(95) / bare.ms(95):6.2f}"
-        )
-
-
 # --- main -----------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench jobs", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=200, help="requests per target per case per round (200)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; the target order alternates (3)")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per target per case first (20)")
-    parser.add_argument("--time-limit", type=float, default=10, help="seconds at most per target per round (10)")
-    args = parser.parse_args(argv)
-    if min(args.requests, args.rounds) < 1 or args.warmup < 0:
-        parser.error("counts must be positive")
-    if args.requests < 20:
-        parser.error("--requests must be at least 20 for percentiles to mean something")
-    return args
+    add_pair_options(parser, requests=200, time_limit=10, unit="requests")
+    return check_pair_options(parser, parser.parse_args(argv))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         connection.close()
-    report(pairs, args)
+    report(pairs, expected=args.requests * args.rounds, ratio="endpoint ÷ bare SQL")
     return 0
 
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 import uuid
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tests.bench.auth_me import HOST, ROOT, VAR_DIR, BenchError, server_environment
+from tests.bench.pairs import Run, add_pair_options, check_pair_options, report
 
 SQLITE_PATH = VAR_DIR / "bench-trades.sqlite3"
 SYMBOL = "BTC_USDT"  # the paper market opens at 50000
@@ -79,21 +79,6 @@ CASES = {
 
 
 # --- measurement ----------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    case: str
-    target: str
-    queries: int
-    latencies: list[float] = field(default_factory=list, repr=False)
-
-    def ms(self, p: int) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
-
-    @property
-    def mean_ms(self) -> float:
-        return statistics.fmean(self.latencies) * 1000
 
 
 class Bench:
@@ -182,45 +167,14 @@ class Bench:
         return runs[ENDPOINT], runs[BARE]
 
 
-# --- report ---------------------------------------------------------------------------------
-
-
-def report(pairs: list[tuple[Run, Run]], args: argparse.Namespace) -> None:
-    print(f"{'case':<14} {'target':<18} {'calls':>7} {'mean ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
-    expected = args.requests * args.rounds
-    for endpoint, bare in pairs:
-        for run in (bare, endpoint):
-            short = "*" if len(run.latencies) < expected else ""
-            print(
-                f"{run.case:<14} {run.target:<18} {str(len(run.latencies)) + short:>7} {run.mean_ms:>8.3f} "
-                f"{run.ms(50):>8.3f} {run.ms(95):>8.3f} {run.queries:>8}"
-            )
-    if any(len(r.latencies) < expected for pair in pairs for r in pair):
-        print("* stopped at --time-limit in some round")
-    print()
-    for endpoint, bare in pairs:
-        print(
-            f"ratio (POST /api/v1/trades ÷ bare paper order) {endpoint.case:<13} "
-            f"mean: {endpoint.mean_ms / bare.mean_ms:6.2f}, p50: {endpoint.ms(50) / bare.ms(50):6.2f}"
-        )
-
-
 # --- main -----------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench trades", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=150, help="calls per side per case per round (150)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; the side order alternates (3)")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured calls per side per case first (20)")
-    parser.add_argument("--time-limit", type=float, default=20, help="seconds at most per side per round (20)")
+    add_pair_options(parser, requests=150, time_limit=20, unit="calls")
     parser.add_argument("--entry", choices=["limit", "market", "both"], default="both", help="entry types (both)")
-    args = parser.parse_args(argv)
-    if min(args.requests, args.rounds) < 1 or args.warmup < 0:
-        parser.error("counts must be positive")
-    if args.requests < 20:
-        parser.error("--requests must be at least 20 for percentiles to mean something")
-    return args
+    return check_pair_options(parser, parser.parse_args(argv))
 
 
 def bench_environment() -> tuple[dict[str, str], bool]:
@@ -268,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         connection.close()
-    report(pairs, args)
+    report(pairs, expected=args.requests * args.rounds, ratio="POST /api/v1/trades ÷ bare paper order", unit="calls")
     return 0
 
 
