@@ -47,9 +47,6 @@ _VENUE_STATES = {
     "expired": OrderStatus.EXPIRED,
     "rejected": OrderStatus.REJECTED,
 }
-# Pages of `fetch_my_trades` read to find one order's fills on a venue that cannot list them by order.
-_TRADE_PAGES = 20
-_TRADE_PAGE_SIZE = 500
 
 
 def is_refusal(exc: VenueError) -> bool:
@@ -95,18 +92,7 @@ def _status_of(found: VenueOrder) -> str:
 
 
 def _order_trades(venue: Venue, order: Order) -> list[VenueTrade]:
-    by_order = getattr(venue, "fetch_order_trades", None)
-    if callable(by_order):
-        return list(by_order(symbol=order.symbol, venue_order_id=order.venue_order_id))
-    found: list[VenueTrade] = []
-    cursor: str | None = None
-    for _ in range(_TRADE_PAGES):
-        page = venue.fetch_my_trades(symbol=order.symbol, cursor=cursor, limit=_TRADE_PAGE_SIZE)
-        found.extend(t for t in page.trades if t.order_id == order.venue_order_id)
-        if not page.next_cursor or page.next_cursor == cursor:
-            break
-        cursor = page.next_cursor
-    return found
+    return venue.fetch_order_trades(symbol=order.symbol, venue_order_id=order.venue_order_id)
 
 
 def _record_fills(venue: Venue, order: Order) -> bool:

@@ -11,6 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 EIGHT = Decimal("0.00000001")
+# Orders still on the book: they can fill, be cancelled, and hold funds.
+OPEN = ("NEW", "PARTIALLY_FILLED")
+# The optional parameters of GET /api/v3/myTrades that Binance accepts together (with `symbol`).
+MY_TRADES_QUERIES = (
+    set(),
+    {"orderId"},
+    {"startTime"},
+    {"endTime"},
+    {"fromId"},
+    {"startTime", "endTime"},
+    {"orderId", "fromId"},
+)
 ORDER_TYPES = ("LIMIT", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT", "LIMIT_MAKER")
 
 
@@ -69,7 +81,7 @@ class BinanceState:
         """Move the market; resting limit and stop orders that the new price reaches fill."""
         with self.lock:
             self.prices[symbol] = Decimal(price)
-            for order in [o for o in self.orders.values() if o["symbol"] == symbol and o["status"] == "NEW"]:
+            for order in [o for o in self.orders.values() if o["symbol"] == symbol and o["status"] in OPEN]:
                 self._maybe_trigger(order)
 
     def seed_trades(
@@ -111,7 +123,7 @@ class BinanceState:
             if otype == "MARKET" and "timeInForce" in p:
                 raise BinanceReject(-1106, "Parameter 'timeInForce' sent when not required.")
             client_id = p.get("newClientOrderId") or f"srv-{next(self.order_ids)}"
-            if any(o["clientOrderId"] == client_id and o["status"] == "NEW" for o in self.orders.values()):
+            if any(o["clientOrderId"] == client_id and o["status"] in OPEN for o in self.orders.values()):
                 raise BinanceReject(-2010, "Duplicate order sent.")
             market_price = self.prices[p["symbol"]]
             reserve_price = price if price is not None else (stop or market_price)
@@ -149,10 +161,19 @@ class BinanceState:
                 raise BinanceReject(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty!")
             return order if order and order["symbol"] == p["symbol"] else None
 
+    def execute(self, order_id: int, qty: str | Decimal, price: str | Decimal | None = None) -> dict[str, Any]:
+        """The resting order `order_id` trades `qty` as maker at `price` (its limit price by
+        default): one execution, PARTIALLY_FILLED until its whole quantity has traded."""
+        with self.lock:
+            order = self.orders[order_id]
+            assert order["status"] in OPEN, f"order {order_id} is {order['status']}"
+            self._fill(order, Decimal(price) if price is not None else order["price"], maker=True, qty=Decimal(qty))
+            return order["fills"][-1]
+
     def cancel(self, p: dict[str, str]) -> dict[str, Any]:
         with self.lock:
             order = self.find(p)
-            if order is None or order["status"] != "NEW":
+            if order is None or order["status"] not in OPEN:
                 raise BinanceReject(-2011, "Unknown order sent.")
             self._close(order, "CANCELED")
             return order
@@ -160,12 +181,20 @@ class BinanceState:
     def my_trades(self, p: dict[str, str]) -> list[dict[str, Any]]:
         self._spec(p)
         limit = min(int(p.get("limit", 500)), 1000)
+        if {key for key in ("orderId", "startTime", "endTime", "fromId") if key in p} not in MY_TRADES_QUERIES:
+            raise BinanceReject(-1128, "Combination of optional parameters invalid.")
         with self.lock:
             trades = list(self.trades.get(p["symbol"], []))
+        if "orderId" in p:  # one order's trades, oldest first
+            trades = [t for t in trades if t["orderId"] == int(p["orderId"])]
+        if "endTime" in p:
+            trades = [t for t in trades if t["time"] <= int(p["endTime"])]
         if "fromId" in p:
             trades = [t for t in trades if t["id"] >= int(p["fromId"])][:limit]
         elif "startTime" in p:
             trades = [t for t in trades if t["time"] >= int(p["startTime"])][:limit]
+        elif "orderId" in p:
+            trades = trades[:limit]
         else:  # like Binance: without fromId or startTime, the most recent trades
             trades = trades[-limit:]
         return trades
@@ -192,10 +221,17 @@ class BinanceState:
         self._release(order)
         order["status"], order["updateTime"] = status, now_ms()
 
-    def _fill(self, order: dict[str, Any], price: Decimal, *, maker: bool) -> None:
+    def _fill(self, order: dict[str, Any], price: Decimal, *, maker: bool, qty: Decimal | None = None) -> None:
+        """Trade `qty` of the order (all that is left by default), releasing its share of the funds."""
         spec = self.symbols[order["symbol"]]
-        qty = order["origQty"]
-        self._release(order)
+        left = order["origQty"] - order["executedQty"]
+        qty = left if qty is None else qty
+        assert 0 < qty <= left, f"cannot trade {qty} of an order with {left} left"
+        asset, reserved = order["locked"]
+        share = reserved if qty == left else reserved * qty / left
+        free, locked = self.balance(asset)
+        self.balances[asset] = [free + share, locked - share]
+        order["locked"] = (asset, reserved - share)
         buyer = order["side"] == "BUY"
         pay_asset, pay, get_asset, get = (
             (spec.quote, qty * price, spec.base, qty) if buyer else (spec.base, qty, spec.quote, qty * price)
@@ -208,7 +244,13 @@ class BinanceState:
             maker=maker, at=now_ms(), fee=fee, fee_asset=get_asset,
         )  # fmt: skip
         order["fills"].append(trade)
-        order.update(executedQty=qty, cummulativeQuoteQty=qty * price, status="FILLED", updateTime=now_ms())
+        executed = order["executedQty"] + qty
+        order.update(
+            executedQty=executed,
+            cummulativeQuoteQty=order["cummulativeQuoteQty"] + qty * price,
+            status="FILLED" if executed == order["origQty"] else "PARTIALLY_FILLED",
+            updateTime=now_ms(),
+        )
 
     def _maybe_trigger(self, order: dict[str, Any]) -> None:
         market, buyer, otype = self.prices[order["symbol"]], order["side"] == "BUY", order["type"]

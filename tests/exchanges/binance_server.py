@@ -4,7 +4,9 @@ It keeps one account (balances, orders, per-symbol trade ids like Binance's), ch
 requests the way Binance does (`X-MBX-APIKEY` must match, `signature` must be the HMAC-SHA256 of
 the query string plus the body with the secret), fills market orders and crossing limit orders
 at the configured price, triggers resting orders when a test moves the price, and can be told to
-answer the next requests with a server error or a rate limit. Amounts are Decimals throughout,
+answer the next requests with a server error or a rate limit. `GET /api/v3/myTrades` takes
+Binance's parameter combinations (one order's trades with `orderId`; -1128 for the others), and
+`state.execute(order_id, qty)` fills a resting order in parts. Amounts are Decimals throughout,
 rendered with Binance's eight decimals.
 
     server = BinanceServer().start()
@@ -28,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.exchanges.binance_book import ORDER_TYPES, BinanceReject, BinanceState, fmt, now_ms, render
+from tests.exchanges.binance_book import OPEN, ORDER_TYPES, BinanceReject, BinanceState, fmt, now_ms, render
 
 SIGNED_PREFIXES = ("/sapi/",)
 SIGNED_PATHS = ("/api/v3/account", "/api/v3/order", "/api/v3/openOrders", "/api/v3/myTrades", "/api/v3/allOrders")
@@ -44,7 +46,7 @@ class Fault:
 
 def order_json(order: dict[str, Any], *, with_fills: bool = False) -> dict[str, Any]:
     body = {k: v for k, v in order.items() if k != "fills"}
-    body.update(orderListId=-1, icebergQty=Decimal(0), isWorking=order["status"] == "NEW", workingTime=order["time"])
+    body.update(orderListId=-1, icebergQty=Decimal(0), isWorking=order["status"] in OPEN, workingTime=order["time"])
     if with_fills:
         body["transactTime"] = order["updateTime"]
         body["fills"] = [
@@ -151,7 +153,7 @@ class BinanceServer:
             return order_json(order)
         if path == "/api/v3/openOrders":
             with state.lock:
-                orders = [o for o in state.orders.values() if o["status"] == "NEW"]
+                orders = [o for o in state.orders.values() if o["status"] in OPEN]
             return [order_json(o) for o in orders if p.get("symbol") in (None, o["symbol"])]
         if path == "/api/v3/myTrades":
             return render(state.my_trades(p))

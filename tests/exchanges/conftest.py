@@ -10,6 +10,7 @@ and points `settings.EXCHANGE_BASE_URLS["binance"]` at it, so any `CcxtVenue("bi
 - `server.state`: the account. Starts with 100000 USDT, 1 BTC, 0 ETH; markets BTCUSDT (50000)
   and ETHUSDT (3000), tick and step 0.00000001. `set_balance(asset, free, locked="0")`,
   `set_price(symbol, price)` (fills resting orders the price reaches), `seed_trades(symbol, n)`,
+  `execute(order_id, qty, price=None)` (one partial execution of a resting order),
   `orders` (by id), `trades` (by symbol), `fee_rate` (Decimal, default 0).
 - `server.fail_next(status, body=None, times=1, path=None)`: the next requests answer `status`
   (503 -> exchange down, 429 -> rate limited). `server.stop()` makes it refuse connections.

@@ -311,6 +311,65 @@ def test_my_trades_carry_exact_prices_fees_and_times(binance_server, binance_ven
     assert trade.executed_at.tzinfo is not None
 
 
+def two_executions_among_other_trades(state, venue):
+    """A limit buy of 0.003 filled in two executions, with other orders' trades before and between."""
+    state.fee_rate = Decimal("0.001")
+    state.seed_trades("BTCUSDT", 3)
+    order = venue.place_order(ticket(quantity=Decimal("0.003"), price=Decimal("40000.12345678")))
+    first = state.execute(int(order.venue_order_id), "0.001")
+    venue.place_order(ticket(order_type="market", price=None, quantity=Decimal("0.001")))
+    second = state.execute(int(order.venue_order_id), "0.002")
+    return order, [str(first["id"]), str(second["id"])]
+
+
+def test_an_orders_trades_are_exactly_its_own_executions(binance_server, binance_venue):
+    venue = binance_venue()
+    order, ids = two_executions_among_other_trades(binance_server.state, venue)
+
+    trades = venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=order.venue_order_id)
+
+    assert ids == ["4", "6"]
+    oid, price = order.venue_order_id, Decimal("40000.12345678")
+    assert [(t.trade_id, t.order_id, t.symbol, t.side, t.price, t.quantity, t.fee, t.fee_asset) for t in trades] == [
+        ("4", oid, "BTC_USDT", "buy", price, Decimal("0.001"), Decimal("0.000001"), "BTC"),
+        ("6", oid, "BTC_USDT", "buy", price, Decimal("0.002"), Decimal("0.000002"), "BTC"),
+    ]
+    asked = [p for m, path, p in binance_server.requests if path == "/api/v3/myTrades"]
+    assert [(p["symbol"], p["orderId"], "fromId" in p) for p in asked] == [("BTCUSDT", order.venue_order_id, False)]
+
+
+def _not_supported(*args, **kwargs):
+    raise ccxt.NotSupported("binance fetchOrderTrades() supports spot markets only")
+
+
+@pytest.mark.parametrize("lacks", ["the call", "support for the market"])
+def test_without_a_call_for_one_orders_trades_they_are_found_in_the_recent_history(
+    binance_server, binance_venue, monkeypatch, lacks
+):
+    venue = binance_venue()
+    order, ids = two_executions_among_other_trades(binance_server.state, venue)
+    if lacks == "the call":
+        monkeypatch.setattr(venue._exchange, "has", {**venue._exchange.has, "fetchOrderTrades": False})
+    else:
+        monkeypatch.setattr(venue._exchange, "fetch_order_trades", _not_supported)
+
+    trades = venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=order.venue_order_id)
+
+    assert [(t.trade_id, t.quantity) for t in trades] == [(ids[0], Decimal("0.001")), (ids[1], Decimal("0.002"))]
+    asked = [p for m, path, p in binance_server.requests if path == "/api/v3/myTrades"]
+    assert all("orderId" not in p for p in asked)
+
+
+def test_an_order_without_executions_has_no_trades_and_a_failure_is_a_502(binance_server, binance_venue):
+    venue = binance_venue()
+    order = venue.place_order(ticket())
+
+    assert venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=order.venue_order_id) == []
+    binance_server.fail_next(503, path="/api/v3/myTrades")
+    with pytest.raises(VenueUnavailable):
+        venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=order.venue_order_id)
+
+
 def test_traded_symbols_are_the_held_assets_markets_and_those_with_open_orders(binance_venue):
     venue = binance_venue()
     assert venue.traded_symbols() == ["BTC_USDT"]  # holds BTC; ETH is zero

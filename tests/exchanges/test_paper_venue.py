@@ -213,6 +213,33 @@ def test_a_trade_carries_its_order_price_fee_and_realised_pnl(venue):
     )
 
 
+def test_an_orders_trades_are_exactly_its_own_fills_by_id(venue):
+    venue.place_order(request(quantity="0.01"))
+    order = venue.place_order(request(quantity="0.2"))
+    venue.place_order(request(quantity="0.1", symbol="ETH_USDT"))
+    venue.place_order(request(side="sell", quantity="0.05"))
+    first = PaperFill.objects.get(order_id=order.venue_order_id)
+    # The engine fills in one go; a second execution is recorded as a venue would record it.
+    second = PaperFill.objects.create(
+        account=venue.account, order_id=first.order_id, symbol="BTC_USDT", side="buy",
+        price=D("50000.12345678"), quantity=D("0.1"), fee=D("2.000004938"), fee_asset="USDT",
+    )  # fmt: skip
+
+    trades = venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=order.venue_order_id)
+
+    assert [(t.trade_id, t.order_id, t.side, t.price, t.quantity, t.fee, t.fee_asset) for t in trades] == [
+        (str(first.pk), order.venue_order_id, "buy", D("50000"), D("0.2"), D("4"), "USDT"),
+        (str(second.pk), order.venue_order_id, "buy", D("50000.12345678"), D("0.1"), D("2.000004938"), "USDT"),
+    ]
+
+
+def test_an_unknown_or_another_accounts_order_has_no_trades(venue):
+    theirs = funded_venue().place_order(request(quantity="0.01"))
+
+    for venue_order_id in (theirs.venue_order_id, "424242", "not-an-id"):
+        assert venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=venue_order_id) == []
+
+
 def test_a_malformed_trades_cursor_is_refused(venue):
     for cursor in ("next-please", "-1", "9" * 30):
         with pytest.raises(InvalidOrder, match="cursor"):

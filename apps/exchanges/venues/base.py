@@ -137,6 +137,10 @@ class Venue(Protocol):
 
     def fetch_my_trades(self, *, symbol: str, cursor: str | None, limit: int) -> TradePage: ...
 
+    def fetch_order_trades(self, *, symbol: str, venue_order_id: str) -> list[VenueTrade]:
+        """The venue's executions of one order, oldest first; empty when it has none."""
+        ...
+
     def traded_symbols(self) -> list[str]: ...
 
 

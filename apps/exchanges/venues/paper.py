@@ -113,6 +113,13 @@ class PaperVenue:
         trades = [venue_trade(fill) for fill in fills]
         return TradePage(trades=trades, next_cursor=trades[-1].trade_id if len(trades) == limit else None)
 
+    def fetch_order_trades(self, *, symbol: str, venue_order_id: str) -> list[VenueTrade]:
+        """The fills of one order by id; none for an id that is not one of this account's orders."""
+        if not (str(venue_order_id).isdigit() and len(str(venue_order_id)) <= 18):
+            return []
+        fills = PaperFill.objects.filter(account=self.account, symbol=symbol, order_id=int(venue_order_id))
+        return [venue_trade(fill) for fill in fills.order_by("id")]
+
     def traded_symbols(self) -> list[str]:
         fills = PaperFill.objects.filter(account=self.account)
         return sorted(set(fills.values_list("symbol", flat=True).distinct()))

@@ -23,6 +23,7 @@ from apps.exchanges.venues.base import (
     TradePage,
     UnknownSymbol,
     VenueOrder,
+    VenueTrade,
     VenueUnavailable,
 )
 from apps.exchanges.venues.ccxt_venue.catalogue import CREDENTIAL_FIELDS, MissingCredentials, describe_exchange
@@ -41,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 # Venues whose trade history pages by trade id (`fromId`); the others page by time.
 PAGES_BY_TRADE_ID = ("binance", "binanceus", "binanceusdm", "binancecoinm")
+# How far back `fetch_order_trades` looks on a venue that cannot list one order's trades.
+ORDER_TRADE_PAGES = 10
+ORDER_TRADE_PAGE_SIZE = 500
 # Quote assets that count as "traded against" in `traded_symbols` even when the balance is zero.
 COMMON_QUOTES = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "USD", "EUR", "BTC", "ETH"})
 
@@ -344,6 +348,36 @@ class CcxtVenue:
         else:
             next_cursor = None
         return TradePage(trades=[venue_trade(t, platform=self._platform) for t in fresh], next_cursor=next_cursor)
+
+    def fetch_order_trades(self, *, symbol: str, venue_order_id: str) -> list[VenueTrade]:
+        """The executions of one order, oldest first, through ccxt's `fetch_order_trades`.
+
+        A venue without that call (or Binance outside spot markets, where ccxt refuses it) is read
+        from its recent history instead: the latest page of the account's trades in `symbol` and up
+        to `ORDER_TRADE_PAGES` after it, filtered by order id, so older executions are missed."""
+        market = self._market(symbol)
+        exchange = self._exchange
+
+        def by_order() -> list[dict[str, Any]] | None:
+            try:
+                return exchange.fetch_order_trades(venue_order_id, market["symbol"])
+            except ccxt.NotSupported:
+                return None
+
+        raw = self._call("fetch the order's trades", by_order) if exchange.has.get("fetchOrderTrades") else None
+        if raw is not None:
+            raw = sorted(raw, key=lambda t: t.get("timestamp") or 0)
+            return [venue_trade(t, platform=self._platform) for t in raw]
+        # Paged by time even on Binance: its id paging starts at the oldest trade, not the latest.
+        found: list[VenueTrade] = []
+        cursor: str | None = None
+        for _ in range(ORDER_TRADE_PAGES):
+            page = self._trades_by_time(market, cursor, ORDER_TRADE_PAGE_SIZE)
+            found += [t for t in page.trades if t.order_id == venue_order_id]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        return found
 
     def traded_symbols(self) -> list[str]:
         """Symbols this account may have traded (no venue lists them; Binance has no such call):
