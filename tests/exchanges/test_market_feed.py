@@ -164,3 +164,11 @@ def test_the_beat_task_moves_every_paper_market(settings, published):
     assert set(PaperPrice.objects.values_list("symbol", flat=True)) == set(engine.markets())
     for symbol, opening in engine.markets().items():
         assert abs(engine.current_price(symbol) - opening) <= opening * feed.MAX_MOVE
+
+
+def test_feed_prices_read_as_the_api_writes_them():
+    events = feed.market_events("BTC_USDT", D("49995.0"), random.Random(7), 0)
+
+    assert str(events["ticker"]["c"]) == "49995"
+    assert str(events["trade"]["p"]) == "49995"
+    assert str(events["depth"]["b"][0][0]) == "49994.9"

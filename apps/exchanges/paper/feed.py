@@ -49,9 +49,11 @@ def lot_size(symbol: str) -> Decimal:
 
 def market_events(symbol: str, price: Decimal, rng: random.Random, now_ms: int) -> dict[str, dict]:
     """The ticker, trade and depth events of one tick, keyed by stream kind."""
-    step, lot = engine.price_step(symbol), lot_size(symbol)
-    bids = [[price - step * level, lot * rng.randint(1, 500)] for level in range(1, DEPTH_LEVELS + 1)]
-    asks = [[price + step * level, lot * rng.randint(1, 500)] for level in range(1, DEPTH_LEVELS + 1)]
+    # Numbers read as the REST API writes them (`49995`, not `49995.0`), whatever the tick size.
+    tidy = engine.tidy
+    step, lot, price = engine.price_step(symbol), lot_size(symbol), engine.tidy(price)
+    bids = [[tidy(price - step * level), tidy(lot * rng.randint(1, 500))] for level in range(1, DEPTH_LEVELS + 1)]
+    asks = [[tidy(price + step * level), tidy(lot * rng.randint(1, 500))] for level in range(1, DEPTH_LEVELS + 1)]
     return {
         "ticker": {"e": "ticker", "E": now_ms, "s": symbol, "c": price, "b": bids[0][0], "a": asks[0][0]},
         "trade": {
@@ -59,7 +61,7 @@ def market_events(symbol: str, price: Decimal, rng: random.Random, now_ms: int) 
             "E": now_ms,
             "s": symbol,
             "p": price,
-            "q": lot * rng.randint(1, 100),
+            "q": tidy(lot * rng.randint(1, 100)),
             "T": now_ms,
             "m": rng.random() < 0.5,
         },
