@@ -41,16 +41,21 @@ def check_pair_options(parser: argparse.ArgumentParser, args: argparse.Namespace
     return args
 
 
-def report(pairs: list[tuple[Run, Run]], *, expected: int, ratio: str, unit: str = "requests") -> None:
-    """A row per side and case, then `ratio (<ratio>) <case> mean, p50, p95` per case."""
+def report(pairs: list[tuple[Run, Run]], *, expected: int, ratio: str | None = None, unit: str = "requests") -> None:
+    """A row per run, then `ratio (<ratio>) <case> mean, p50, p95` per pair; without `ratio` the
+    label names the pair's two targets. A baseline shared by several pairs is listed once."""
     case_width = max([len("case"), *(len(run.case) for pair in pairs for run in pair)])
     target_width = max([len("target"), *(len(run.target) for pair in pairs for run in pair)])
     print(
         f"{'case':<{case_width}} {'target':<{target_width}} {unit:>8} {'mean ms':>8} {'p50 ms':>8} "
         f"{'p95 ms':>8} {'queries':>8}"
     )
+    listed: set[int] = set()
     for endpoint, bare in pairs:
         for run in (bare, endpoint):
+            if id(run) in listed:
+                continue
+            listed.add(id(run))
             short = "*" if len(run.latencies) < expected else ""
             print(
                 f"{run.case:<{case_width}} {run.target:<{target_width}} {str(len(run.latencies)) + short:>8} "
@@ -60,7 +65,20 @@ def report(pairs: list[tuple[Run, Run]], *, expected: int, ratio: str, unit: str
         print("* stopped at --time-limit in some round")
     print()
     for endpoint, bare in pairs:
-        print(
-            f"ratio ({ratio}) {endpoint.case:<{case_width}} mean: {endpoint.mean_ms / bare.mean_ms:6.2f}, "
-            f"p50: {endpoint.ms(50) / bare.ms(50):6.2f}, p95: {endpoint.ms(95) / bare.ms(95):6.2f}"
+        label = ratio or f"{endpoint.target} ÷ {bare.target}"
+        ratios = ", ".join(
+            f"{name}: {_ratio(got, base)}"
+            for name, got, base in (
+                ("mean", endpoint.mean_ms, bare.mean_ms),
+                ("p50", endpoint.ms(50), bare.ms(50)),
+                ("p95", endpoint.ms(95), bare.ms(95)),
+            )
         )
+        print(f"ratio ({label}) {endpoint.case:<{case_width}} {ratios}")
+
+
+def _ratio(value: float, baseline: float) -> str:
+    """Two decimals, or three significant digits for a ratio far below one (a pure function
+    against a database write)."""
+    ratio = value / baseline
+    return f"{ratio:6.2f}" if ratio >= 0.1 else f"{ratio:6.2e}"

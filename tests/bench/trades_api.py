@@ -35,6 +35,7 @@ LEVERAGE = 10
 STARTING_BALANCE = "1000000000"
 
 ENDPOINT = "POST /trades"
+DECISION = "decision loop"
 BARE = "bare paper order"
 
 
@@ -138,24 +139,51 @@ class Bench:
             if order.status != case.order_status:
                 raise BenchError(f"the paper exchange answered {order.status}, not {case.order_status}")
 
-        return {ENDPOINT: endpoint, BARE: bare}
+        decide = self.decision_call(case)
+        return {ENDPOINT: endpoint, DECISION: lambda account: decide(), BARE: bare}
 
-    def measure(self, case: Case) -> tuple[Run, Run]:
+    def decision_call(self, case: Case) -> Callable[[], None]:
+        """`decide_trade` on the endpoint's own ticket, limits and account state (read once)."""
+        from apps.exchanges.venues.paper import PaperVenue
+        from apps.trades.decision import AccountSnapshot, Limits, TakeProfit, Ticket, decide_trade
+        from apps.trades.services.risk import risk_config_for
+
+        limits = Limits.from_config(risk_config_for(user=self.user))
+        equity = PaperVenue(self.fresh_account()).account_state(quote="USDT").equity
+        snapshot = AccountSnapshot(equity=equity, starting_equity=equity, open_positions=0)
+        ticket = Ticket(
+            symbol=SYMBOL,
+            side="buy",
+            quantity=QUANTITY,
+            entry_price=case.entry_price or Decimal("50000"),
+            stop_loss_price=case.stop,
+            take_profits=tuple(TakeProfit(price=price, quantity=QUANTITY / 2) for price in case.targets),
+            leverage=LEVERAGE,
+        )
+
+        def decide() -> None:
+            if not decide_trade(ticket, limits, snapshot).approved:
+                raise BenchError("the decision loop rejected the bench ticket")
+
+        return decide
+
+    def measure(self, case: Case) -> list[tuple[Run, Run]]:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         calls = self.calls(case)
         runs = {}
         for target, call in calls.items():  # pre-flight: it answers as expected; count its queries
+            account = self.fresh_account()
             with CaptureQueriesContext(connection) as captured:
-                call(self.fresh_account())
+                call(account)
             runs[target] = Run(case.name, target, len(captured))
         for call in calls.values():
             account = self.fresh_account()
             for _ in range(self.args.warmup):
                 call(account)
         for index in range(self.args.rounds):
-            for target in (BARE, ENDPOINT) if index % 2 == 0 else (ENDPOINT, BARE):
+            for target in (BARE, DECISION, ENDPOINT) if index % 2 == 0 else (ENDPOINT, DECISION, BARE):
                 call, latencies, account = calls[target], runs[target].latencies, self.fresh_account()
                 deadline = time.perf_counter() + self.args.time_limit
                 for _ in range(self.args.requests):
@@ -164,7 +192,7 @@ class Bench:
                     latencies.append(time.perf_counter() - began)
                     if began > deadline:
                         break
-        return runs[ENDPOINT], runs[BARE]
+        return [(runs[ENDPOINT], runs[BARE]), (runs[DECISION], runs[BARE])]
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -216,13 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         bench = Bench(args)
-        pairs = [bench.measure(case) for case in cases]
+        pairs = [pair for case in cases for pair in bench.measure(case)]
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     finally:
         connection.close()
-    report(pairs, expected=args.requests * args.rounds, ratio="POST /api/v1/trades ÷ bare paper order", unit="calls")
+    report(pairs, expected=args.requests * args.rounds, unit="calls")
     return 0
 
 
