@@ -382,3 +382,18 @@ def test_an_unreachable_exchange_keeps_the_approved_trade_for_the_sync_to_send(p
     assert body["status"] == "pending"
     entry = by_role(body)["entry"][0]
     assert (entry["status"], entry["error"]) == ("pending_submit", "The exchange did not answer.")
+
+
+def test_a_stop_moved_further_away_is_decided_again_and_refused_past_the_risk_limit(api, auth, post, trader):
+    group_id = post(MARKET).json()["id"]
+    RiskConfig.objects.filter(user=trader).update(max_risk_amount=Decimal("600"))
+
+    # 0.5 BTC from 50000: a stop at 48500 would risk 750, more than the 600 allowed.
+    wider = api.put(f"{URL}/{group_id}/sl", {"stop_loss_price": "48500"}, format="json", **auth)
+    closer = api.put(f"{URL}/{group_id}/sl", {"stop_loss_price": "49500"}, format="json", **auth)
+
+    assert wider.status_code == 422
+    assert wider.json()["error"]["code"] == "RISK_REJECTED"
+    assert [v["rule"] for v in wider.json()["error"]["details"]["violations"]] == ["position_size"]
+    assert closer.status_code == 200
+    assert TradeGroup.objects.get(id=group_id).stop_loss_price == Decimal("49500")

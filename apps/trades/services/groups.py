@@ -36,8 +36,9 @@ from apps.trades.models import (
     OrderStatus,
     TradeGroup,
 )
+from apps.trades.services.risk import evaluate_ticket
 from apps.trades.services.sync import MANUAL, advance_group, arm_targets, ensure_stop, load_state
-from apps.trades.services.tickets import check_trade, decision_json, request_hash
+from apps.trades.services.tickets import check_trade, decision_json, quote_of, request_hash
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -236,6 +237,7 @@ def update_stop_loss(*, user: User, group_id: UUID, stop_loss_price: Decimal) ->
     """Move the group's stop: the live stop order is replaced, a waiting one changed."""
     group = _locked_group(user=user, group_id=group_id)
     _check_stop_side(group, stop_loss_price)
+    _recheck_a_wider_stop(user=user, group=group, stop=stop_loss_price)
     group.stop_loss_price = stop_loss_price
     group.save(update_fields=["stop_loss_price", "updated_at"])
     state = load_state(group)
@@ -260,6 +262,41 @@ def update_stop_loss(*, user: User, group_id: UUID, stop_loss_price: Decimal) ->
                 status=OrderStatus.WAITING,
             )
     return advance_group(group=group)
+
+
+def _recheck_a_wider_stop(*, user: User, group: TradeGroup, stop: Decimal) -> None:
+    """A stop moved further into the loss puts more at risk than the decision loop approved: the
+    trade is decided again at its open quantity with the new stop. A stop moved towards (or past)
+    the entry only lowers the risk and is never refused."""
+    entry = _reference_price(group)
+    buy = group.side == "buy"
+    losing_side = stop < entry if buy else stop > entry
+    old = group.stop_loss_price
+    wider = old is None or (stop < old if buy else stop > old)
+    quantity = _open_quantity(group)
+    if not (losing_side and wider and quantity > 0):
+        return
+    account = group.exchange_account
+    ticket = Ticket(
+        symbol=group.symbol,
+        side=group.side,
+        quantity=quantity,
+        entry_price=entry,
+        stop_loss_price=stop,
+        leverage=group.leverage,
+    )
+    verdict = evaluate_ticket(
+        user=user, account=account, venue=venue_for(account), ticket=ticket, quote=quote_of(group.symbol)
+    )
+    # This trade is already one of the open positions: only what the wider stop changes counts.
+    broken = [v for v in verdict.violations if v.rule != "max_open_positions"]
+    if broken:
+        raise ApiError(
+            status=422,
+            code="RISK_REJECTED",
+            message="The decision loop rejected this stop: " + " ".join(v.message for v in broken),
+            details={"violations": [{"rule": v.rule, "message": v.message} for v in broken]},
+        )
 
 
 def _open_quantity(group: TradeGroup) -> Decimal:
