@@ -253,12 +253,16 @@ class DailyEquity(models.Model):
 
     exchange_account = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="daily_equity")
     day = models.DateField()
+    # Equity is measured in a quote asset; an account trading USDT and USDC markets has a base for each.
+    quote = models.CharField(max_length=16, default="USDT")
     starting_equity = amount_field()
     # Set by the risk watch when the drawdown limit is breached: new trades are refused that day.
     breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["exchange_account", "day"], name="daily_equity_unique_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["exchange_account", "day", "quote"], name="daily_equity_unique_day_quote")
+        ]
 
     def __str__(self) -> str:
         return f"{self.exchange_account_id} {self.day}: {self.starting_equity}"

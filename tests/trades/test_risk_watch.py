@@ -250,3 +250,11 @@ def test_the_watch_measures_equity_in_the_quote_the_account_trades(account):
     row = today_row(account)
     assert row.starting_equity == D("100000")
     assert row.breached_at is not None  # USDC is down 10%, USDT untouched
+
+
+def test_each_quote_asset_has_its_own_starting_equity(account, user):
+    risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT")
+    risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDC")
+
+    rows = DailyEquity.objects.filter(exchange_account=account, day=risk.utc_today()).order_by("quote")
+    assert [(row.quote, row.starting_equity) for row in rows] == [("USDC", D("100000")), ("USDT", D("100000"))]

@@ -129,17 +129,17 @@ def utc_today() -> date:
     return timezone.now().astimezone(UTC).date()
 
 
-def _day_row(*, account: ExchangeAccount, equity: Decimal) -> DailyEquity:
-    # The unique (account, day) constraint settles a race: the loser reads the winner's row.
+def _day_row(*, account: ExchangeAccount, equity: Decimal, quote: str) -> DailyEquity:
+    # The unique (account, day, quote) constraint settles a race: the loser reads the winner's row.
     row, _ = DailyEquity.objects.get_or_create(
-        exchange_account=account, day=utc_today(), defaults={"starting_equity": equity}
+        exchange_account=account, day=utc_today(), quote=quote, defaults={"starting_equity": equity}
     )
     return row
 
 
 def _snapshot(*, account: ExchangeAccount, venue: Venue, quote: str) -> tuple[AccountSnapshot, DailyEquity]:
     state = venue.account_state(quote=quote)
-    day = _day_row(account=account, equity=state.equity)
+    day = _day_row(account=account, equity=state.equity, quote=quote)
     open_groups = TradeGroup.objects.filter(
         user_id=account.user_id, exchange_account=account, status__in=OPEN_GROUP_STATUSES
     ).count()
@@ -210,7 +210,7 @@ def _watched_accounts() -> list[ExchangeAccount]:
 
 def _watch_quote(account: ExchangeAccount) -> str:
     """The quote of the market the account traded last: the one its tickets measure equity in
-    (`DailyEquity` keeps one starting equity per account and day, whatever the quote)."""
+    (a ticket in another quote records that quote's starting equity when it is first decided)."""
     symbol = account.group_symbol
     if account.order_symbol and (symbol is None or account.order_at > account.group_at):
         symbol = account.order_symbol
@@ -223,7 +223,8 @@ def watch_daily_drawdown() -> None:
     `apps.trades.tasks.watch_risk`). One account's venue failing never stops the others."""
     for account in _watched_accounts():
         try:
-            state = venue_for(account).account_state(quote=_watch_quote(account))
+            quote = _watch_quote(account)
+            state = venue_for(account).account_state(quote=quote)
         except VenueError as exc:
             logger.warning("risk watch: account %s skipped: %s", account.pk, exc.detail)
             continue
@@ -231,12 +232,12 @@ def watch_daily_drawdown() -> None:
             # Not logged with its message: an unexpected error may carry request details.
             logger.warning("risk watch: account %s skipped: %s", account.pk, type(exc).__name__)
             continue
-        _watch_account(account=account, equity=state.equity)
+        _watch_account(account=account, equity=state.equity, quote=quote)
 
 
 @transaction.atomic
-def _watch_account(*, account: ExchangeAccount, equity: Decimal) -> None:
-    day = _day_row(account=account, equity=equity)
+def _watch_account(*, account: ExchangeAccount, equity: Decimal, quote: str) -> None:
+    day = _day_row(account=account, equity=equity, quote=quote)
     if day.breached_at is not None:
         return
     limits = Limits.from_config(risk_config_for(user=account.user))
