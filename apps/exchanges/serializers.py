@@ -3,24 +3,12 @@ field for a credential on the way out: secrets go in, never come back."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
-from apps.core.fields import IsoZDateTimeField
+from apps.core.fields import AmountField, IsoZDateTimeField
 from apps.exchanges.models import AccountKind, AccountStatus, AgentWalletStatus
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
-
-
-class AmountField(serializers.DecimalField):
-    """A Decimal as a plain string without trailing zeros (`"0.5"`, not `"0.500000000000000000"`)."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_digits=None, decimal_places=None, coerce_to_string=True, **kwargs)
-
-    def to_representation(self, value: Decimal) -> str:
-        return format(Decimal(value).normalize(), "f")
 
 
 def _amount() -> AmountField:

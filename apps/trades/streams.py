@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from apps.core.fields import iso_z
+from apps.core.fields import iso_z, plain_amount
 from apps.core.streams import publish_on_commit
 
 if TYPE_CHECKING:
@@ -35,11 +35,11 @@ def order_event(order: Order) -> dict[str, Any]:
         "side": order.side,
         "type": order.order_type,
         "time_in_force": order.time_in_force,
-        "price": _text(order.price),
-        "stop_price": _text(order.stop_price),
-        "quantity": _text(order.quantity),
-        "filled_quantity": _text(order.filled_quantity),
-        "average_price": _text(order.average_price),
+        "price": plain_amount(order.price),
+        "stop_price": plain_amount(order.stop_price),
+        "quantity": plain_amount(order.quantity),
+        "filled_quantity": plain_amount(order.filled_quantity),
+        "average_price": plain_amount(order.average_price),
         "reduce_only": order.reduce_only,
         "error": order.error or None,
         "updated_at": iso_z(order.updated_at, milliseconds=True),
@@ -52,7 +52,13 @@ def balance_event(account: ExchangeAccount, balances: list[Balance]) -> dict[str
         "e": "balance_update",
         "account_id": str(account.id),
         "balances": [
-            {"asset": b.asset, "free": str(b.free), "used": str(b.used), "total": str(b.total)} for b in balances
+            {
+                "asset": b.asset,
+                "free": plain_amount(b.free),
+                "used": plain_amount(b.used),
+                "total": plain_amount(b.total),
+            }
+            for b in balances
         ],
     }
 

@@ -10,7 +10,7 @@ from apps.exchanges.models import PaperOrder, PaperOrderStatus
 from apps.exchanges.venues.base import InsufficientFunds, OrderRequest, VenueUnavailable
 from apps.exchanges.venues.paper import PaperVenue
 from apps.trades.execution import cancel_order, order_event, refresh_order, submit_order
-from apps.trades.models import CLIENT_ORDER_PREFIX, Fill, OrderStatus
+from apps.trades.models import CLIENT_ORDER_PREFIX, Fill, Order, OrderStatus
 from tests.trades.factories import OrderFactory
 
 
@@ -186,7 +186,9 @@ def test_a_refresh_without_change_publishes_nothing(order_for, trader, streams, 
 
 
 def test_the_order_event_carries_the_seeds_fields(order_for):
-    event = order_event(order_for(price=Decimal("49000.50")))
+    # Read back from the database, as the sync worker sends it: the column pads to 18 places.
+    saved = order_for(price=Decimal("49000.50"))
+    event = order_event(Order.objects.get(pk=saved.pk))
 
     assert event["e"] == "order_update"
     assert (event["s"], event["status"], event["role"], event["side"], event["type"]) == (
@@ -196,4 +198,4 @@ def test_the_order_event_carries_the_seeds_fields(order_for):
         "buy",
         "limit",
     )
-    assert (event["price"], event["quantity"], event["group_id"]) == ("49000.50", "0.1", None)
+    assert (event["price"], event["quantity"], event["group_id"]) == ("49000.5", "0.1", None)

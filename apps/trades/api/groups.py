@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
-from apps.core.fields import IsoZDateTimeField
+from apps.core.fields import AmountField, IsoZDateTimeField
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageLimitPagination
 from apps.trades.selectors import parse_group_statuses, trade_group_for, trade_groups_for
@@ -29,17 +29,6 @@ from apps.trades.services.cleanup import cleanup_ghost_orders
 
 TAGS = ["trades (seed 003)"]
 SYMBOL = r"^[A-Za-z0-9]{1,16}_[A-Za-z0-9]{1,16}$"
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "50000.5"})
-class AmountField(serializers.DecimalField):
-    """A Decimal in, a plain string out (`"0.5"`, never `"0.500000000000000000"` or a float)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=38, decimal_places=18, **kwargs)
-
-    def to_representation(self, value: Decimal) -> str:
-        return format(Decimal(value).normalize(), "f")
 
 
 @extend_schema_field(OpenApiTypes.STR)
