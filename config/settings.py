@@ -256,6 +256,9 @@ PROVER_TIMEOUT_SECONDS = env.float("PROVER_TIMEOUT_SECONDS", default=10.0)
 EXCHANGE_BASE_URLS = env.dict("EXCHANGE_BASE_URLS", default={})
 EXCHANGE_TIMEOUT_SECONDS = env.float("EXCHANGE_TIMEOUT_SECONDS", default=10.0)
 HYPERLIQUID_API_URL = env.str("HYPERLIQUID_API_URL", default="https://api.hyperliquid.xyz")
+# A ccxt exchange id whose public data feeds ticker/trade/depth streams of the symbols that are not
+# paper markets (the Procfile's `feed` process); empty: only the paper feed publishes.
+MARKET_FEED_EXCHANGE = env.str("MARKET_FEED_EXCHANGE", default="")
 # Symbols the paper exchange quotes (and the market feed publishes), with their opening prices.
 PAPER_MARKETS = env.dict(
     "PAPER_MARKETS",
