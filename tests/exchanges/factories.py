@@ -25,3 +25,17 @@ class ApiKeyAccountFactory(ExchangeAccountFactory):
     label = "Binance"
     key_hint = "KEY1"
     credentials = factory.LazyFunction(lambda: seal({"api_key": "test-api-key-KEY1", "secret": "test-secret"}))
+
+
+class FundedPaperAccountFactory(ExchangeAccountFactory):
+    """A paper account holding the paper exchange's starting balance in every quote asset."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def funded(obj, create, extracted, **kwargs):
+        if create:
+            from apps.exchanges.paper.engine import fund_account
+
+            fund_account(account=obj)

@@ -12,13 +12,12 @@ import pytest
 from apps.exchanges import hooks
 from apps.exchanges.crypto import seal, unseal
 from apps.exchanges.models import AccountKind, AccountStatus, ExchangeAccount, PaperBalance
-from apps.exchanges.paper.engine import fund_account
 from apps.exchanges.services.accounts import key_fingerprint
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import OrderRequest
 from apps.trades.models import OPEN_GROUP_STATUSES, GroupStatus, TradeGroup
 from tests.accounts.factories import UserFactory, bearer, sign_in
-from tests.exchanges.factories import ApiKeyAccountFactory, ExchangeAccountFactory
+from tests.exchanges.factories import ApiKeyAccountFactory, FundedPaperAccountFactory
 
 ACCOUNTS = "/api/v1/exchanges/accounts"
 NOBODYS = "00000000-0000-0000-0000-000000000000"
@@ -44,9 +43,7 @@ def added_accounts(monkeypatch):
 
 @pytest.fixture
 def paper_account(user):
-    account = ExchangeAccountFactory(user=user)
-    fund_account(account=account)
-    return account
+    return FundedPaperAccountFactory(user=user)
 
 
 def add(api, auth, **body):

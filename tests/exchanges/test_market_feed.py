@@ -17,7 +17,7 @@ from apps.exchanges.models import PaperOrder, PaperPrice
 from apps.exchanges.paper import engine, feed
 from apps.exchanges.venues.base import OrderRequest
 from config.asgi import application
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import FundedPaperAccountFactory
 
 
 class Extreme(random.Random):
@@ -117,8 +117,7 @@ def test_a_tick_publishes_every_stream_once_in_a_while_so_lapsed_watchers_come_b
 @pytest.mark.django_db
 def test_a_tick_fills_a_resting_order_the_price_falls_through(published):
     engine.set_price(symbol="BTC_USDT", price=D("50000"))
-    account = ExchangeAccountFactory()
-    engine.fund_account(account=account)
+    account = FundedPaperAccountFactory()
     request = OrderRequest(
         symbol="BTC_USDT", side="buy", order_type="limit", quantity=D("0.1"), price=D("49990"), client_order_id="a"
     )

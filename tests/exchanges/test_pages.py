@@ -9,11 +9,10 @@ import pytest
 from django.test import Client
 
 from apps.exchanges.models import AccountStatus, ExchangeAccount
-from apps.exchanges.paper.engine import fund_account
 from apps.exchanges.venues.base import AuthenticationFailed, VenueUnavailable
 from apps.trades.models import TradeGroup
 from tests.accounts.test_pages import signed_in_client
-from tests.exchanges.factories import ApiKeyAccountFactory, ExchangeAccountFactory
+from tests.exchanges.factories import ApiKeyAccountFactory, ExchangeAccountFactory, FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +24,7 @@ def trader(user) -> Client:
 
 @pytest.fixture
 def paper(user) -> ExchangeAccount:
-    account = ExchangeAccountFactory(user=user, label="Practice")
-    fund_account(account=account)
-    return account
+    return FundedPaperAccountFactory(user=user, label="Practice")
 
 
 @pytest.mark.parametrize("path", ["/exchanges", "/trade", "/trades", "/risk"])

@@ -9,15 +9,14 @@ import pytest
 from apps.exchanges.models import PaperBalance, PaperFill, PaperOrder, PaperPosition, PaperPrice
 from apps.exchanges.paper import engine
 from apps.exchanges.venues.base import InsufficientFunds, InvalidOrder, OrderRequest, UnknownSymbol
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import ExchangeAccountFactory, FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def account():
-    account = ExchangeAccountFactory()
-    engine.fund_account(account=account)
+    account = FundedPaperAccountFactory()
     engine.set_price(symbol="BTC_USDT", price=D("50000"))
     engine.set_price(symbol="ETH_USDT", price=D("3000"))
     return account
@@ -324,8 +323,7 @@ def test_a_sell_limit_against_a_long_holds_no_more_margin(account):
 
 def test_closing_a_losing_position_is_never_refused_even_when_the_loss_exceeds_the_wallet(settings):
     settings.PAPER_STARTING_BALANCE = "6000"
-    account = ExchangeAccountFactory()
-    engine.fund_account(account=account)
+    account = FundedPaperAccountFactory()
     engine.set_price(symbol="BTC_USDT", price=D("50000"))
     place(account, "buy", leverage=10)
     engine.set_price(symbol="BTC_USDT", price=D("44000"))

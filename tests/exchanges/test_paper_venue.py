@@ -20,7 +20,7 @@ from apps.exchanges.venues.base import (
     Position,
 )
 from apps.exchanges.venues.paper import PaperVenue
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import FundedPaperAccountFactory
 
 _ids = iter(range(1, 1_000_000))
 
@@ -32,8 +32,7 @@ def request(side="buy", order_type="market", quantity="1", symbol="BTC_USDT", **
 
 
 def funded_venue() -> PaperVenue:
-    account = ExchangeAccountFactory()
-    engine.fund_account(account=account)
+    account = FundedPaperAccountFactory()
     return PaperVenue(account)
 
 

@@ -10,7 +10,7 @@ from channels.layers import channel_layers, get_channel_layer
 
 from apps.core.streams import group_for
 from tests.accounts.factories import UserFactory, bearer, sign_in
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import FundedPaperAccountFactory
 from tests.trades.factories import RiskConfigFactory
 
 # The seed's example ticket: 0.5 BTC at 50000, stop 49000, two targets (R:R 2.25).
@@ -37,10 +37,9 @@ def trader(db):
 @pytest.fixture
 def paper_account(trader):
     """The trader's funded paper account, with BTC_USDT at 50000."""
-    from apps.exchanges.paper.engine import fund_account, set_price
+    from apps.exchanges.paper.engine import set_price
 
-    account = ExchangeAccountFactory(user=trader)
-    fund_account(account=account)
+    account = FundedPaperAccountFactory(user=trader)
     set_price(symbol="BTC_USDT", price=Decimal("50000"))
     return account
 

@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from apps.exchanges.models import ExchangeAccount, PaperFill
-from apps.exchanges.paper import engine
 from apps.exchanges.venues.base import AuthenticationFailed, OrderRequest, VenueUnavailable
 from apps.exchanges.venues.paper import PaperVenue
 from apps.trades.models import Fill, HistoryImport, ImportStatus
@@ -22,7 +21,7 @@ from apps.trades.services.imports import (
 )
 from tests.accounts.factories import UserFactory, bearer, sign_in
 from tests.exchanges import conftest as exchange_fixtures
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import ExchangeAccountFactory, FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 # The local Binance (real ccxt client, Binance REST dialect) of the exchange tests.
@@ -47,8 +46,7 @@ def trade(account: ExchangeAccount, symbol: str, count: int) -> None:
 
 @pytest.fixture
 def account(user):
-    account = ExchangeAccountFactory(user=user)
-    engine.fund_account(account=account)
+    account = FundedPaperAccountFactory(user=user)
     trade(account, "BTC_USDT", 7)
     trade(account, "ETH_USDT", 4)
     return account

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from apps.exchanges.models import PaperOrder
 from apps.trades.models import Order, TradeGroup
 from tests.accounts.factories import UserFactory, bearer, sign_in
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import ExchangeAccountFactory, FundedPaperAccountFactory
 from tests.trades.conftest import SEED_TICKET
 from tests.trades.factories import RiskConfigFactory
 
@@ -100,12 +100,11 @@ def test_keys_belong_to_one_trader(post, api):
 def test_fifty_concurrent_identical_requests_create_one_group_and_one_entry():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises every writer, so requests never overlap (set DATABASE_URL)")
-    from apps.exchanges.paper.engine import fund_account, set_price
+    from apps.exchanges.paper.engine import set_price
 
     trader = UserFactory()
     RiskConfigFactory(user=trader)
-    account = ExchangeAccountFactory(user=trader)
-    fund_account(account=account)
+    account = FundedPaperAccountFactory(user=trader)
     set_price(symbol="BTC_USDT", price=Decimal("50000"))
     headers = bearer(sign_in(trader))
     workers = 50

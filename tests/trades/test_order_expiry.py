@@ -15,16 +15,14 @@ from apps.trades.models import Order, OrderStatus
 from apps.trades.services.orders import NewOrder, expire_due_orders, place_order
 from apps.trades.tasks import expire_orders
 from tests.accounts.factories import bearer, sign_in
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def account(user):
-    account = ExchangeAccountFactory(user=user)
-    engine.fund_account(account=account)
-    return account
+    return FundedPaperAccountFactory(user=user)
 
 
 @pytest.fixture

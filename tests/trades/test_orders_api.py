@@ -17,7 +17,7 @@ from apps.trades.api.orders import ExactNumberJSONRenderer
 from apps.trades.execution import refresh_order
 from apps.trades.models import Order, OrderRole, OrderStatus
 from tests.accounts.factories import UserFactory, bearer, sign_in
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import ExchangeAccountFactory, FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,7 @@ ORDER_FIELDS = {
 
 @pytest.fixture
 def account(user):
-    account = ExchangeAccountFactory(user=user)
-    engine.fund_account(account=account)
-    return account
+    return FundedPaperAccountFactory(user=user)
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import pytest
 from django.test import Client
 
 from apps.exchanges.models import ExchangeAccount
-from apps.exchanges.paper.engine import fund_account
 from apps.trades.models import GroupStatus, OrderRole, OrderStatus, RiskConfig, TradeGroup
 from tests.accounts.test_pages import signed_in_client
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import ExchangeAccountFactory, FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +25,7 @@ def trader(user) -> Client:
 
 @pytest.fixture
 def paper(user) -> ExchangeAccount:
-    account = ExchangeAccountFactory(user=user, label="Practice")
-    fund_account(account=account)
-    return account
+    return FundedPaperAccountFactory(user=user, label="Practice")
 
 
 def ticket(account: ExchangeAccount, **changes: str) -> dict[str, str]:

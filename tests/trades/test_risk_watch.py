@@ -11,14 +11,14 @@ from django.utils import timezone
 
 from apps.core.errors import ApiError
 from apps.exchanges.models import AccountStatus, PaperBalance, PaperPosition
-from apps.exchanges.paper.engine import fund_account, set_price
+from apps.exchanges.paper.engine import set_price
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import AccountState, VenueUnavailable
 from apps.trades.decision import TakeProfit, Ticket
 from apps.trades.models import DailyEquity, GroupStatus, Order, OrderRole, RiskConfig, TradeGroup
 from apps.trades.services import risk
 from apps.trades.tasks import watch_risk
-from tests.exchanges.factories import ExchangeAccountFactory
+from tests.exchanges.factories import ExchangeAccountFactory, FundedPaperAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,7 @@ TICKET = Ticket(
 
 @pytest.fixture
 def account(user):
-    account = ExchangeAccountFactory(user=user)
-    fund_account(account=account)
-    return account
+    return FundedPaperAccountFactory(user=user)
 
 
 def open_group(account, status=GroupStatus.OPEN):
