@@ -21,6 +21,9 @@ Details a trader can rely on:
   ticket's `quantity_step`, is `max_quantity`; it is never negative (equity <= 0 sizes to 0).
 - `quantity=None` takes `max_quantity` as the size; a size of 0 is a `position_size` rejection.
 - `stop_loss_required` and `risk_reward` apply to trade groups (`kind="group"`) only.
+- A ticket that only reduces a position the account holds (`kind="close"`) lowers the risk: only
+  a size above zero is asked of it, so a trader at a limit (open positions, daily drawdown) can
+  always get out.
 - Risk:reward is computed when there is a stop and at least one take-profit: the targets'
   distances from the entry weighted by their quantities (equal weights when none carries one),
   over the stop distance. A group without targets has no reward to measure: R:R stays None and
@@ -70,7 +73,8 @@ class Ticket:
     take_profits: tuple[TakeProfit, ...] = ()
     leverage: int = 1
     # "group": a seed-003 trade (entry + stop + targets); "order": a seed-004 order on its own,
-    # for which the stop-loss and risk:reward rules do not apply (it carries no stop or target).
+    # for which the stop-loss and risk:reward rules do not apply (it carries no stop or target);
+    # "close": an order that only reduces a position the account holds.
     kind: str = "group"
     # The venue's lot size: a computed size is rounded down to it.
     quantity_step: Decimal | None = None
@@ -139,7 +143,7 @@ _CONTEXT = Context(prec=60, rounding=ROUND_FLOOR)
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _SIDES = ("buy", "sell")
-_KINDS = ("group", "order")
+_KINDS = ("group", "order", "close")
 
 
 def decide_trade(ticket: Ticket, limits: Limits, account: AccountSnapshot) -> Verdict:
@@ -171,18 +175,19 @@ def _decide(ticket: Ticket, limits: Limits, account: AccountSnapshot) -> Verdict
 
     if ticket.kind == "group" and limits.require_stop_loss and stop is None:
         violations.append(Violation("stop_loss_required", "A stop-loss is required by your risk settings."))
-    if ticket.leverage > limits.max_leverage:
+    opening = ticket.kind != "close"
+    if opening and ticket.leverage > limits.max_leverage:
         violations.append(
             Violation("leverage", f"Leverage {ticket.leverage}x is above the maximum {limits.max_leverage}x.")
         )
-    if account.open_positions >= limits.max_open_positions:
+    if opening and account.open_positions >= limits.max_open_positions:
         violations.append(
             Violation(
                 "max_open_positions",
                 f"{account.open_positions} open positions reach the maximum {limits.max_open_positions}.",
             )
         )
-    if drawdown >= limits.daily_max_drawdown_percent:
+    if opening and drawdown >= limits.daily_max_drawdown_percent:
         violations.append(
             Violation(
                 "daily_drawdown",
@@ -204,7 +209,7 @@ def _decide(ticket: Ticket, limits: Limits, account: AccountSnapshot) -> Verdict
                 f"(the largest allowed is {_amount(max_quantity)}, set by {_limit_label(binding, limits)}).",
             )
         )
-    elif quantity > max_quantity:
+    elif opening and quantity > max_quantity:
         violations.append(
             Violation(
                 "position_size",
@@ -310,7 +315,7 @@ def validate_ticket(ticket: Ticket) -> list[str]:
     if ticket.side not in _SIDES:
         errors.append("side: must be buy or sell.")
     if ticket.kind not in _KINDS:
-        errors.append("kind: must be group or order.")
+        errors.append("kind: must be group, order or close.")
     if not _positive(ticket.entry_price):
         errors.append("entry_price: must be a positive number.")
     if ticket.quantity is not None and not _positive(ticket.quantity):

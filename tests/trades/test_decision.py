@@ -261,7 +261,7 @@ def test_a_consistent_ticket_has_no_errors():
     ("changes", "error"),
     [
         ({"side": "long"}, "side: must be buy or sell."),
-        ({"kind": "swap"}, "kind: must be group or order."),
+        ({"kind": "swap"}, "kind: must be group, order or close."),
         ({"entry_price": D("0")}, "entry_price: must be a positive number."),
         ({"entry_price": D("NaN")}, "entry_price: must be a positive number."),
         ({"quantity": D("-1")}, "quantity: must be a positive number."),
@@ -298,3 +298,18 @@ def test_validate_ticket_checks_sell_geometry_the_other_way_round():
         "stop_loss_price: must be above the entry price for a sell.",
         "take_profits[0].price: must be below the entry price for a sell.",
     ]
+
+
+def test_a_ticket_that_only_closes_a_position_is_never_held_back_by_the_opening_limits():
+    at_every_limit = AccountSnapshot(equity=D("90000"), starting_equity=D("100000"), open_positions=3)
+    close = Ticket(symbol="BTC_USDT", side="sell", quantity=D("20"), entry_price=D("50000"), kind="close", leverage=9)
+
+    assert decide_trade(close, LIMITS, at_every_limit).approved
+    opening = replace(close, kind="order")
+    assert rules(decide_trade(opening, LIMITS, at_every_limit)) == [
+        "leverage",
+        "max_open_positions",
+        "daily_drawdown",
+        "position_size",
+    ]
+    assert rules(decide_trade(replace(close, quantity=D("0")), LIMITS, at_every_limit)) == ["position_size"]

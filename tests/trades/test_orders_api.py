@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.exchanges.models import PaperOrder
+from apps.exchanges.models import PaperOrder, PaperPosition
 from apps.exchanges.paper import engine
 from apps.trades.api.orders import ExactNumberJSONRenderer
 from apps.trades.execution import refresh_order
@@ -339,3 +339,18 @@ def test_an_account_with_a_live_order_cannot_be_removed(api, account, headers):
     assert removal.json()["error"]["code"] == "ACCOUNT_HAS_OPEN_TRADES"
     account.refresh_from_db()
     assert account.status == "ACTIVE"
+
+
+def test_an_order_that_closes_a_held_position_passes_even_at_the_open_positions_limit(api, user, account, headers):
+    from apps.trades.models import RiskConfig
+
+    RiskConfig.objects.create(user=user, max_open_positions=1, max_position_size=Decimal("10"))
+    placed(api, headers, market="BTC_USDT", orderType="MARKET", price=None, quantity=0.5)
+
+    larger = place(api, headers, market="BTC_USDT", side="SELL", orderType="MARKET", price=None, quantity=0.6)
+    closing = placed(api, headers, market="BTC_USDT", side="SELL", orderType="MARKET", price=None, quantity=0.5)
+
+    assert larger.status_code == 422 and "max_open_positions" in larger.json()["error"]
+    assert closing["status"] == "FILLED"
+    assert Order.objects.get(id=closing["orderId"]).reduce_only
+    assert not PaperPosition.objects.filter(account=account).exclude(quantity=0).exists()

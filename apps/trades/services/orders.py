@@ -25,7 +25,7 @@ from django.utils import timezone
 from apps.core.errors import ApiError
 from apps.exchanges.selectors import lock_active_account
 from apps.exchanges.venues import venue_for
-from apps.exchanges.venues.base import ORDER_TYPES, SIDES, TIME_IN_FORCE, VenueError
+from apps.exchanges.venues.base import ORDER_TYPES, SIDES, TIME_IN_FORCE, Venue, VenueError
 from apps.trades.decision import Ticket
 from apps.trades.execution import cancel_order, is_refusal, submit_order
 from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Order, OrderRole, OrderStatus
@@ -114,26 +114,40 @@ def _quote_asset(symbol: str) -> str:
     return symbol.rsplit("_", 1)[-1]
 
 
-def _check_risk(*, user: User, account: ExchangeAccount, new: NewOrder) -> None:
+def _reduces_a_position(venue: Venue, new: NewOrder) -> bool:
+    """True for an order on the other side of a position the account holds, no larger than it."""
+    held_side = "long" if new.side == "sell" else "short"
+    return any(
+        p.symbol == new.symbol and p.side == held_side and new.quantity <= p.quantity for p in venue.fetch_positions()
+    )
+
+
+def _check_risk(*, user: User, account: ExchangeAccount, new: NewOrder) -> bool:
+    """Run the decision loop on the order; True when it only reduces a held position (it is then
+    sent reduce-only, and no limit on opening risk stops it)."""
     venue = venue_for(account)
     # Priced first for every order type: it also refuses a market the venue does not list
     # (400) before anything is written.
     market_price = venue.fetch_price(new.symbol)
+    closing = _reduces_a_position(venue, new)
     ticket = Ticket(
         symbol=new.symbol,
         side=new.side,
         quantity=new.quantity,
         entry_price=new.price or new.stop_price or market_price,
-        kind="order",
+        kind="close" if closing else "order",
     )
     verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket, quote=_quote_asset(new.symbol))
     if not verdict.approved:
         reasons = "; ".join(f"{v.rule}: {v.message}" for v in verdict.violations)
         raise ApiError(status=422, code="RISK_REJECTED", message=f"Order rejected by the risk rules. {reasons}")
+    return closing
 
 
 @transaction.atomic
-def _save(*, user: User, account: ExchangeAccount, new: NewOrder, idempotency_key: str, digest: str) -> Order:
+def _save(
+    *, user: User, account: ExchangeAccount, new: NewOrder, idempotency_key: str, digest: str, reduce_only: bool
+) -> Order:
     lock_active_account(account_id=account.id)
     return Order.objects.create(
         user=user,
@@ -148,6 +162,7 @@ def _save(*, user: User, account: ExchangeAccount, new: NewOrder, idempotency_ke
         quantity=new.quantity,
         status=OrderStatus.PENDING_SUBMIT,
         expires_at=new.expires_at,
+        reduce_only=reduce_only,
         idempotency_key=idempotency_key,
         request_hash=digest,
     )
@@ -174,9 +189,11 @@ def place_order(
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError(problems)
-    _check_risk(user=user, account=account, new=new)
+    closing = _check_risk(user=user, account=account, new=new)
     try:
-        order = _save(user=user, account=account, new=new, idempotency_key=idempotency_key, digest=digest)
+        order = _save(
+            user=user, account=account, new=new, idempotency_key=idempotency_key, digest=digest, reduce_only=closing
+        )
     except IntegrityError:
         # A concurrent request with the same key won the insert: answer with its order.
         existing = _replay(user=user, idempotency_key=idempotency_key, digest=digest)

@@ -168,7 +168,7 @@ def evaluate_ticket(*, user: User, account: ExchangeAccount, venue: Venue, ticke
     limits = Limits.from_config(risk_config_for(user=user))
     snapshot, day = _snapshot(account=account, venue=venue, quote=quote)
     verdict = decide_trade(ticket, limits, snapshot)
-    if day.breached_at is None or any(v.rule == "daily_drawdown" for v in verdict.violations):
+    if ticket.kind == "close" or day.breached_at is None or any(v.rule == "daily_drawdown" for v in verdict.violations):
         return verdict
     breached = Violation(
         "daily_drawdown",
