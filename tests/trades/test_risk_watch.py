@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -79,17 +80,17 @@ def test_open_positions_count_the_traders_open_groups_on_the_account(account):
 
 
 def test_evaluate_ticket_applies_the_traders_config(account, user):
-    verdict = risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT")
+    verdict = risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET)
     assert verdict.approved
     RiskConfig.objects.create(user=user, max_position_size=D("0.05"))
-    verdict = risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT")
+    verdict = risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET)
     assert [v.rule for v in verdict.violations] == ["position_size"]
 
 
 def test_evaluate_ticket_refuses_for_the_rest_of_a_breached_day(account, user):
     risk.account_snapshot(account=account, venue=venue_for(account), quote="USDT")
     DailyEquity.objects.update(breached_at=timezone.now())
-    verdict = risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT")
+    verdict = risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET)
     assert not verdict.approved
     assert [v.rule for v in verdict.violations] == ["daily_drawdown"]
     assert "refused until the next UTC day" in verdict.violations[0].message
@@ -98,7 +99,7 @@ def test_evaluate_ticket_refuses_for_the_rest_of_a_breached_day(account, user):
 def test_evaluate_ticket_rejects_an_inconsistent_ticket_with_a_400(account, user):
     bad = Ticket(symbol="BTC_USDT", side="buy", quantity=D("1"), entry_price=D("50000"), stop_loss_price=D("51000"))
     with pytest.raises(ApiError) as caught:
-        risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=bad, quote="USDT")
+        risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=bad)
     assert caught.value.status_code == 400
     assert "stop_loss_price" in str(caught.value.detail)
 
@@ -106,7 +107,7 @@ def test_evaluate_ticket_rejects_an_inconsistent_ticket_with_a_400(account, user
 def test_evaluate_ticket_refuses_another_traders_account(account):
     other = ExchangeAccountFactory()
     with pytest.raises(ApiError) as caught:
-        risk.evaluate_ticket(user=other.user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT")
+        risk.evaluate_ticket(user=other.user, account=account, venue=venue_for(account), ticket=TICKET)
     assert caught.value.status_code == 404
 
 
@@ -160,9 +161,7 @@ def test_a_new_day_starts_from_the_current_equity(account, user):
     risk.watch_daily_drawdown()
     row = today_row(account)
     assert (row.starting_equity, row.breached_at) == (D("100000"), None)
-    assert risk.evaluate_ticket(
-        user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT"
-    ).approved
+    assert risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET).approved
 
 
 def test_the_watch_skips_an_account_whose_venue_fails(account, monkeypatch, caplog):
@@ -251,8 +250,10 @@ def test_the_watch_measures_equity_in_the_quote_the_account_trades(account):
 
 
 def test_each_quote_asset_has_its_own_starting_equity(account, user):
-    risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDT")
-    risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET, quote="USDC")
+    risk.evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=TICKET)
+    risk.evaluate_ticket(
+        user=user, account=account, venue=venue_for(account), ticket=replace(TICKET, symbol="ETH_USDC")
+    )
 
     rows = DailyEquity.objects.filter(exchange_account=account, day=risk.utc_today()).order_by("quote")
     assert [(row.quote, row.starting_equity) for row in rows] == [("USDC", D("100000")), ("USDT", D("100000"))]

@@ -15,6 +15,17 @@ from typing import Protocol, runtime_checkable
 
 from apps.core.errors import ApiError
 
+# `BTC_USDT` (spot, or the only market of the pair) and `BTC_USDT_PERP` (the linear perpetual
+# where the venue lists both).
+PERP_SUFFIX = "_PERP"
+SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,16}_[A-Za-z0-9]{1,16}(_PERP)?$"
+
+
+def quote_asset(symbol: str) -> str:
+    """The asset a symbol is priced and margined in: `USDT` for `BTC_USDT` and `BTC_USDT_PERP`."""
+    return symbol.removesuffix(PERP_SUFFIX).rsplit("_", 1)[-1]
+
+
 SIDES = ("buy", "sell")
 ORDER_TYPES = ("limit", "market", "stop", "stop_limit")
 TIME_IN_FORCE = ("GTC", "IOC", "FOK")

@@ -23,12 +23,12 @@ from apps.core.errors import Family
 from apps.core.fields import AmountField, IsoZDateTimeField
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageLimitPagination
+from apps.exchanges.venues.base import SYMBOL_PATTERN
 from apps.trades.selectors import parse_group_statuses, trade_group_for, trade_groups_for
 from apps.trades.services import groups as services
 from apps.trades.services.cleanup import cleanup_ghost_orders
 
 TAGS = ["trades (seed 003)"]
-SYMBOL = r"^[A-Za-z0-9]{1,16}_[A-Za-z0-9]{1,16}$"
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -47,7 +47,9 @@ class TakeProfitInput(serializers.Serializer):
 
 
 class TradeInput(serializers.Serializer):
-    symbol = serializers.RegexField(SYMBOL, help_text="BASE_QUOTE, e.g. BTC_USDT.")
+    symbol = serializers.RegexField(
+        SYMBOL_PATTERN, help_text="BASE_QUOTE, e.g. BTC_USDT (BTC_USDT_PERP: the perpetual)."
+    )
     side = serializers.ChoiceField(choices=["buy", "sell"])
     entry_type = serializers.ChoiceField(choices=["limit", "market"], default="limit")
     entry_price = AmountField(required=False, allow_null=True, help_text="Required for a limit entry.")

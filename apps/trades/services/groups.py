@@ -38,7 +38,7 @@ from apps.trades.models import (
 )
 from apps.trades.services.risk import evaluate_ticket
 from apps.trades.services.sync import MANUAL, advance_group, arm_targets, ensure_stop, load_state
-from apps.trades.services.tickets import check_trade, decision_json, quote_of, request_hash
+from apps.trades.services.tickets import check_trade, decision_json, request_hash
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -285,9 +285,7 @@ def _recheck_a_wider_stop(*, user: User, group: TradeGroup, stop: Decimal) -> No
         stop_loss_price=stop,
         leverage=group.leverage,
     )
-    verdict = evaluate_ticket(
-        user=user, account=account, venue=venue_for(account), ticket=ticket, quote=quote_of(group.symbol)
-    )
+    verdict = evaluate_ticket(user=user, account=account, venue=venue_for(account), ticket=ticket)
     # This trade is already one of the open positions: only what the wider stop changes counts.
     broken = [v for v in verdict.violations if v.rule != "max_open_positions"]
     if broken:

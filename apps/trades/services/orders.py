@@ -110,10 +110,6 @@ def _replay(*, user: User, idempotency_key: str, digest: str) -> Order | None:
     return existing
 
 
-def _quote_asset(symbol: str) -> str:
-    return symbol.rsplit("_", 1)[-1]
-
-
 def _reduces_a_position(venue: Venue, new: NewOrder) -> bool:
     """True for an order on the other side of a position the account holds, no larger than it."""
     held_side = "long" if new.side == "sell" else "short"
@@ -137,7 +133,7 @@ def _check_risk(*, user: User, account: ExchangeAccount, new: NewOrder) -> bool:
         entry_price=new.price or new.stop_price or market_price,
         kind="close" if closing else "order",
     )
-    verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket, quote=_quote_asset(new.symbol))
+    verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket)
     if not verdict.approved:
         reasons = "; ".join(f"{v.rule}: {v.message}" for v in verdict.violations)
         raise ApiError(status=422, code="RISK_REJECTED", message=f"Order rejected by the risk rules. {reasons}")

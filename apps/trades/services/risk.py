@@ -23,7 +23,7 @@ from apps.core.errors import ApiError
 from apps.core.streams import publish_on_commit
 from apps.exchanges.models import AccountStatus, ExchangeAccount
 from apps.exchanges.venues import venue_for
-from apps.exchanges.venues.base import VenueError
+from apps.exchanges.venues.base import VenueError, quote_asset
 from apps.trades.decision import (
     RULES,
     AccountSnapshot,
@@ -157,16 +157,17 @@ def account_snapshot(*, account: ExchangeAccount, venue: Venue, quote: str) -> A
     return _snapshot(account=account, venue=venue, quote=quote)[0]
 
 
-def evaluate_ticket(*, user: User, account: ExchangeAccount, venue: Venue, ticket: Ticket, quote: str) -> Verdict:
-    """The decision loop's verdict on a ticket for this trader and account. A ticket that is
-    inconsistent on its own (see `validate_ticket`) is a 400 before any rule runs."""
+def evaluate_ticket(*, user: User, account: ExchangeAccount, venue: Venue, ticket: Ticket) -> Verdict:
+    """The decision loop's verdict on a ticket for this trader and account, with equity in the
+    ticket's quote asset. A ticket that is inconsistent on its own (see `validate_ticket`) is a
+    400 before any rule runs."""
     if account.user_id != user.pk:
         raise ApiError(status=404, code="NOT_FOUND", message="Exchange account not found.")
     errors = validate_ticket(ticket)
     if errors:
         raise ApiError(status=400, code="VALIDATION_ERROR", message=" ".join(errors))
     limits = Limits.from_config(risk_config_for(user=user))
-    snapshot, day = _snapshot(account=account, venue=venue, quote=quote)
+    snapshot, day = _snapshot(account=account, venue=venue, quote=quote_asset(ticket.symbol))
     verdict = decide_trade(ticket, limits, snapshot)
     if ticket.kind == "close" or day.breached_at is None or any(v.rule == "daily_drawdown" for v in verdict.violations):
         return verdict
@@ -214,7 +215,7 @@ def _watch_quote(account: ExchangeAccount) -> str:
     symbol = account.group_symbol
     if account.order_symbol and (symbol is None or account.order_at > account.group_at):
         symbol = account.order_symbol
-    return symbol.rsplit("_", 1)[-1] if symbol and "_" in symbol else DEFAULT_QUOTE
+    return quote_asset(symbol) if symbol and "_" in symbol else DEFAULT_QUOTE
 
 
 def watch_daily_drawdown() -> None:

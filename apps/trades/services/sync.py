@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.exchanges.venues.base import VenueError
+from apps.exchanges.venues.base import VenueError, quote_asset
 from apps.trades.execution import cancel_order, is_refusal, refresh_order, submit_order
 from apps.trades.models import (
     FINAL_ORDER_STATUSES,
@@ -122,7 +122,7 @@ def _record_progress(group: TradeGroup, state: GroupState) -> None:
         for order in state.exits:
             if order.filled_quantity > 0 and order.average_price is not None:
                 pnl += direction * (order.average_price - entry.average_price) * order.filled_quantity
-    quote = group.symbol.rsplit("_", 1)[-1]
+    quote = quote_asset(group.symbol)
     fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
     group.filled_quantity = entry.filled_quantity
     group.average_entry_price = entry.average_price

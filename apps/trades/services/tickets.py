@@ -60,10 +60,6 @@ def decision_json(verdict: Verdict, ticket: Ticket) -> dict[str, Any]:
     )
 
 
-def quote_of(symbol: str) -> str:
-    return symbol.rsplit("_", 1)[-1]
-
-
 def _ticket_errors(ticket: Ticket) -> None:
     """`validate_ticket`'s messages as a 400 naming each field as the API spells it."""
     errors = validate_ticket(ticket)
@@ -105,5 +101,5 @@ def check_trade(*, user: User, data: dict[str, Any], with_market_price: bool = F
         leverage=data.get("leverage", 1),
     )
     _ticket_errors(ticket)
-    verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket, quote=quote_of(ticket.symbol))
+    verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket)
     return CheckedTicket(account=account, ticket=ticket, verdict=verdict, market_price=market_price)

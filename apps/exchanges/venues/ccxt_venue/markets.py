@@ -11,9 +11,8 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
-from apps.exchanges.venues.base import UnknownSymbol
+from apps.exchanges.venues.base import PERP_SUFFIX, UnknownSymbol
 
-PERP_SUFFIX = "_PERP"
 MARKETS_TTL_SECONDS = 900
 
 
