@@ -27,6 +27,7 @@ from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import VenueError
 from apps.trades.decision import Ticket, Verdict
 from apps.trades.execution import cancel_order, is_refusal, submit_order
+from apps.trades.idempotency import replayed, request_hash
 from apps.trades.models import (
     FINAL_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
@@ -38,22 +39,16 @@ from apps.trades.models import (
 )
 from apps.trades.services.risk import evaluate_ticket
 from apps.trades.services.sync import MANUAL, advance_group, arm_targets, ensure_stop, load_state
-from apps.trades.services.tickets import check_trade, decision_json, request_hash
+from apps.trades.services.tickets import check_trade, decision_json
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
 
 def _replay(*, user: User, key: str, body_hash: str) -> TradeGroup | None:
-    group = TradeGroup.objects.filter(user=user, idempotency_key=key).first()
+    group = replayed(TradeGroup.objects.filter(user=user), key=key, body_hash=body_hash, what="trade")
     if group is None:
         return None
-    if group.request_hash != body_hash:
-        raise ApiError(
-            status=409,
-            code="IDEMPOTENCY_CONFLICT",
-            message="This idempotency_key was already used for a different trade.",
-        )
     failure = group.decision.get("entry_error")
     if group.status == GroupStatus.FAILED and failure:
         # The first request was answered with the venue's refusal: so is every replay.
@@ -132,7 +127,7 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
     request returns its group with created False. A rejected ticket raises a 422 naming every
     rule it broke, and nothing is saved or sent."""
     body_hash = request_hash(data)
-    if idempotency_key and (existing := _replay(user=user, key=idempotency_key, body_hash=body_hash)):
+    if existing := _replay(user=user, key=idempotency_key, body_hash=body_hash):
         return existing, False
 
     checked = check_trade(user=user, data=data)
@@ -156,7 +151,7 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
         )
     except IntegrityError:
         # A concurrent request with the same key saved its group first: answer with it.
-        existing = _replay(user=user, key=idempotency_key, body_hash=body_hash) if idempotency_key else None
+        existing = _replay(user=user, key=idempotency_key, body_hash=body_hash)
         if existing is None:
             raise
         return existing, False

@@ -9,8 +9,6 @@ platform does not know about.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass
@@ -28,6 +26,7 @@ from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import ORDER_TYPES, SIDES, TIME_IN_FORCE, Venue, VenueError
 from apps.trades.decision import Ticket
 from apps.trades.execution import cancel_order, is_refusal, submit_order
+from apps.trades.idempotency import replayed, request_hash
 from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Order, OrderRole, OrderStatus
 from apps.trades.services.risk import evaluate_ticket
 
@@ -85,29 +84,8 @@ def order_problems(new: NewOrder, *, now: datetime) -> dict[str, str]:
     return problems
 
 
-def request_hash(*, account: ExchangeAccount, new: NewOrder) -> str:
-    """sha256 of the order as asked: the same idempotency key with another body is a conflict."""
-    body = {key: (None if value is None else str(value)) for key, value in asdict(new).items()}
-    if new.expires_at is not None:
-        body["expires_at"] = new.expires_at.isoformat()
-    body["account"] = str(account.pk)
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
 def _replay(*, user: User, idempotency_key: str, digest: str) -> Order | None:
-    """The order this key already made (same body), a 409 for another body, or None."""
-    if not idempotency_key:
-        return None
-    existing = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
-    if existing is None:
-        return None
-    if existing.request_hash != digest:
-        raise ApiError(
-            status=409,
-            code="IDEMPOTENCY_KEY_REUSED",
-            message="This idempotencyKey was already used for a different order.",
-        )
-    return existing
+    return replayed(Order.objects.filter(user=user), key=idempotency_key, body_hash=digest, what="order")
 
 
 def _reduces_a_position(venue: Venue, new: NewOrder) -> bool:
@@ -176,7 +154,7 @@ def place_order(
     refusal marks the order REJECTED and raises the venue's error; an unreachable venue leaves it
     PENDING_SUBMIT (answered as PENDING) for the sync worker to resend.
     """
-    digest = request_hash(account=account, new=new)
+    digest = request_hash({**asdict(new), "account": account.pk})
     existing = _replay(user=user, idempotency_key=idempotency_key, digest=digest)
     if existing is not None:
         return existing, False

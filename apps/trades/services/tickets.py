@@ -6,46 +6,24 @@ ticket page's Check button: the verdict a trader sees is the one the trade is pl
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from apps.core.errors import ApiError
 from apps.exchanges.models import ExchangeAccount
 from apps.exchanges.selectors import account_for, default_account
 from apps.exchanges.venues import venue_for
 from apps.trades.decision import TakeProfit, Ticket, Verdict, validate_ticket
+from apps.trades.idempotency import canonical
 from apps.trades.services.risk import evaluate_ticket
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        if value.is_finite() and value.as_tuple().exponent < -18:
-            value = value.quantize(Decimal("1e-18"), rounding=ROUND_DOWN)
-        return f"{value.normalize():f}"
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-def request_hash(data: dict[str, Any]) -> str:
-    """sha256 of the validated body: `"50000.00"` and `"50000"` are the same request."""
-    canonical = json.dumps(_plain(data), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def decision_json(verdict: Verdict, ticket: Ticket) -> dict[str, Any]:
-    return _plain(
+    return canonical(
         {
             "approved": verdict.approved,
             "entry_price": ticket.entry_price,
