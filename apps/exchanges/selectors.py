@@ -26,12 +26,16 @@ def active_accounts(*, user: User) -> QuerySet[ExchangeAccount]:
     return ExchangeAccount.objects.filter(user=user, status=AccountStatus.ACTIVE).order_by("created_at")
 
 
+def _not_found() -> ApiError:
+    return ApiError(status=404, code="EXCHANGE_ACCOUNT_NOT_FOUND", message="Exchange account not found.")
+
+
 def account_for(*, user: User, account_id: UUID | str) -> ExchangeAccount:
     """The user's active account, or a 404 that does not say whether someone else owns it."""
     try:
         return active_accounts(user=user).get(id=account_id)
     except (ExchangeAccount.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApiError(status=404, code="EXCHANGE_ACCOUNT_NOT_FOUND", message="Exchange account not found.") from None
+        raise _not_found() from None
 
 
 def default_account(*, user: User) -> ExchangeAccount:
@@ -151,5 +155,5 @@ def lock_active_account(*, account_id: UUID | str) -> ExchangeAccount:
     this lock, so a concurrent removal waits and then sees the trade (and refuses)."""
     account = ExchangeAccount.objects.select_for_update().filter(id=account_id, status=AccountStatus.ACTIVE).first()
     if account is None:
-        raise ApiError(status=404, code="EXCHANGE_ACCOUNT_NOT_FOUND", message="Exchange account not found.")
+        raise _not_found()
     return account

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
-from apps.core.fields import IsoZDateTimeField
+from apps.core.fields import IsoZDateTimeField, plain_amount
 from apps.core.openapi import error_responses
 from apps.core.pagination import parse_bounded_int
 from apps.exchanges.selectors import account_for, default_account
@@ -62,10 +62,6 @@ ORDER_TYPES = ("LIMIT", "MARKET", "STOP", "STOP_LIMIT")
 # --- exact numbers ------------------------------------------------------------------------------
 
 
-def _literal(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 class ExactNumberJSONRenderer(JSONRenderer):
     """JSON with every Decimal written as a number with exactly its digits (`1.5`, `3200`)."""
 
@@ -75,7 +71,7 @@ class ExactNumberJSONRenderer(JSONRenderer):
 
         def swap(value: Any) -> Any:
             if isinstance(value, Decimal):
-                numbers.append(_literal(value))
+                numbers.append(plain_amount(value))
                 return f"{token}{len(numbers) - 1}"
             if isinstance(value, dict):
                 return {key: swap(item) for key, item in value.items()}
