@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.accounts.context_processors.trading_powers",
             ],
         },
     },
@@ -347,5 +348,11 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # ccxt's debug log prints request headers, which carry exchange API keys.
         "ccxt": {"level": "INFO"},
+        # Beat sends a task every 2 s and the worker logs each one twice at INFO: left at INFO they
+        # bury everything else (start-up, warnings, errors). TASK_LOG_LEVEL=INFO brings them back.
+        **{
+            name: {"level": env.str("TASK_LOG_LEVEL", default="WARNING")}
+            for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")
+        },
     },
 }

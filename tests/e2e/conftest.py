@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db import connections
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from tests.conftest import require_binary
 
@@ -34,3 +37,14 @@ def chromium(monkeypatch):
             # connection (asgiref's Local sees another context); close it, or it outlives the
             # test and blocks the test database's teardown.
             connections.close_all()
+
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    """Keep what the page shows for a person to judge after the run: `var/screenshots/<name>.png`."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.models import Status, User
 from tests.accounts.factories import PASSWORD, UserFactory, wallet
+from tests.e2e.conftest import save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -95,7 +94,7 @@ def test_people_register_get_approved_and_manage_their_account(chromium: Browser
     expect(trader.locator("#pairing-code")).to_have_text(re.compile(r"^\d{6}$"))
     expect(trader.locator("#api-token")).to_have_count(0)
     # Kept for a person to look at after a run: the fullest state of the account page.
-    trader.screenshot(path=Path(tempfile.gettempdir()) / "account.png", full_page=True)
+    save_screenshot(trader, "account")
 
     trader.click("nav >> text=Sign out")
     expect(trader).to_have_url(f"{base}/login")

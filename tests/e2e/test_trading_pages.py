@@ -4,11 +4,9 @@ over the WebSocket (a daphne on loopback) without the page reloading."""
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -20,6 +18,7 @@ from apps.trades.services.sync import sync_group
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.conftest import require_binary
 from tests.core.servers import BIN, daphne, free_port
+from tests.e2e.conftest import save_screenshot
 from tests.exchanges.factories import ExchangeAccountFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.django_db(transaction=True)]
@@ -91,7 +90,7 @@ def test_a_trader_places_a_trade_and_sees_its_fill_arrive_live(chromium: Browser
     expect(page.locator("[data-size-limit=max_risk_amount]")).to_contain_text("0.2")
     expect(page.locator("#verdict-risk-reward")).to_have_text("3")
     assert not TradeGroup.objects.exists()
-    page.screenshot(path=Path(tempfile.gettempdir()) / "ticket.png", full_page=True)
+    save_screenshot(page, "ticket-approved")
 
     page.click("#place-button")
     expect(page).to_have_url(f"{base}/trades")
@@ -120,7 +119,7 @@ def test_a_trader_places_a_trade_and_sees_its_fill_arrive_live(chromium: Browser
     expect(group_status).to_have_text("ACTIVE", timeout=LIVE_TIMEOUT_MS)
     assert page.evaluate("window.stillTheSamePage") is True
     # Kept for a person to look at after a run: the trades page with a live fill.
-    page.screenshot(path=Path(tempfile.gettempdir()) / "trades.png", full_page=True)
+    save_screenshot(page, "trades-live-fill")
 
 
 def test_the_ticket_shows_a_rejection_before_anything_is_sent(chromium: Browser, live_server):
