@@ -51,6 +51,8 @@ WS_PORT = env.int("WS_PORT", default=4000)
 WS_PUBLIC_URL = env.str("WS_PUBLIC_URL", default="")
 ALLOWED_HOSTS = _required_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form post answers the site's own page (in the layout), or the API envelope.
+CSRF_FAILURE_VIEW = "apps.core.error_pages.csrf_failure"
 
 # Fernet keys, newest first; the exchange credentials of later issues are encrypted with them.
 FIELD_ENCRYPTION_KEYS = _required_list("FIELD_ENCRYPTION_KEYS", ["ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="])
@@ -267,6 +269,10 @@ PAPER_MARKETS = env.dict(
 )
 PAPER_STARTING_BALANCE = env.str("PAPER_STARTING_BALANCE", default="100000")
 PAPER_FEE_RATE = env.str("PAPER_FEE_RATE", default="0.0004")
+# Open a funded paper account for every user the moment they are approved, so both order APIs
+# work at once. On by default in development; off by default in production, where the paper
+# account would be the trader's oldest, the one an order without an account id goes to.
+PAPER_ACCOUNT_ON_APPROVAL = env.bool("PAPER_ACCOUNT_ON_APPROVAL", default=DEBUG)
 PROBE_TIMEOUT_SECONDS = env.float("PROBE_TIMEOUT_SECONDS", default=2.0)
 
 # --- REST -----------------------------------------------------------------------------------
@@ -297,6 +303,9 @@ SPECTACULAR_SETTINGS = {
     # Several seeds name different choice sets `side` and `status`: name each one here.
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "apps.accounts.models.Status",
+        "UserRoleEnum": "apps.accounts.models.Role",
+        # Seed 004's user objects: a pending user's role reads PENDING.
+        "AppUserRoleEnum": ["ADMIN", "OPERATOR", "VIEWER", "PENDING"],
         "AgentWalletStatusEnum": "apps.exchanges.models.AgentWalletStatus",
         "OrderSideEnum": [("BUY", "BUY"), ("SELL", "SELL")],
     },

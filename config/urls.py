@@ -30,3 +30,7 @@ urlpatterns = [
     path("", include("apps.exchanges.page_urls")),
     path("", include("apps.trades.page_urls")),
 ]
+
+# 403.html and 404.html render in the layout through Django's own handlers; the 500 page must
+# render even when what failed is the session or the database (see apps/core/error_pages.py).
+handler500 = "apps.core.error_pages.server_error"

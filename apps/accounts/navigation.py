@@ -10,14 +10,17 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.accounts.cookies import REFRESH_COOKIE
 from apps.accounts.permissions import VIEWER_MESSAGE, may_trade
 
-DEFAULT_NEXT = "/account"
+# Where sign-in lands without a `next`: the trading desk.
+DEFAULT_NEXT = "/trade"
+ACCOUNT_PAGE = "/account"
 
 
 def is_site_path(candidate: str | None) -> bool:
@@ -31,7 +34,7 @@ def is_site_path(candidate: str | None) -> bool:
 
 
 def safe_next(candidate: str | None) -> str:
-    """`candidate` if it is a path on this site, else the account page: never an open redirect."""
+    """`candidate` if it is a path on this site, else the desk: never an open redirect."""
     return candidate if is_site_path(candidate) else DEFAULT_NEXT
 
 
@@ -55,7 +58,7 @@ def active_account_required(view: Callable[..., HttpResponse]) -> Callable[..., 
         user = request.user
         if not user.is_authenticated:
             # A form post cannot be replayed after a redirect, so it comes back to the account page.
-            back = request.get_full_path() if request.method == "GET" else DEFAULT_NEXT
+            back = request.get_full_path() if request.method == "GET" else ACCOUNT_PAGE
             if request.COOKIES.get(REFRESH_COOKIE):
                 return through_refresh(back)
             return to_sign_in(back)
@@ -67,12 +70,14 @@ def active_account_required(view: Callable[..., HttpResponse]) -> Callable[..., 
 
 
 def trader_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Trading pages: any approved user may look; only operators and admins may post forms."""
+    """Trading pages: any approved user may look; only operators and admins may post forms.
+
+    A viewer's post is refused with the site's 403 page (templates/403.html), which says why."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.method not in ("GET", "HEAD", "OPTIONS") and not may_trade(request.user):
-            return HttpResponseForbidden(VIEWER_MESSAGE)
+            raise PermissionDenied(VIEWER_MESSAGE)
         return view(request, *args, **kwargs)
 
     return active_account_required(wrapper)

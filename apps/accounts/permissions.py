@@ -32,8 +32,9 @@ VIEWER_MESSAGE = "Viewers may look but not trade: ask an admin for the operator 
 
 
 def may_trade(user: Any) -> bool:
-    """Only operators and admins change exchange accounts, trades, orders or risk settings."""
-    return getattr(user, "role", None) in TRADING_ROLES
+    """Only ACTIVE operators and admins change exchange accounts, trades, orders or risk
+    settings (a pending user already holds the role approval will grant)."""
+    return bool(getattr(user, "is_active", False)) and getattr(user, "role", None) in TRADING_ROLES
 
 
 class CanTrade(IsActiveAccount):

@@ -1,18 +1,33 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from apps.accounts.models import Role, Status
+from apps.accounts.models import Role, Status, User
 from apps.core.fields import IsoZDateTimeField
 
 # --- seed 004 (/api) ----------------------------------------------------------------------
+
+PENDING_ROLE = "PENDING"
+
+
+class AppRoleField(serializers.ChoiceField):
+    """Seed 004 shows a pending user's role as PENDING (its admin example); the stored role,
+    which approval grants unless the admin picks another, appears once the user is ACTIVE."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[*Role.values, PENDING_ROLE], source="*", **kwargs)
+
+    def to_representation(self, value: User) -> str:
+        return PENDING_ROLE if value.status == Status.PENDING else value.role
 
 
 class AppUserSerializer(serializers.Serializer):
     userId = serializers.UUIDField(source="id")
     email = serializers.EmailField(allow_null=True)
     walletAddress = serializers.CharField(source="wallet_address", allow_null=True)
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = AppRoleField(read_only=True)
     status = serializers.ChoiceField(choices=Status.choices)
     createdAt = IsoZDateTimeField(source="created_at", milliseconds=True)
 

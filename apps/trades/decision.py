@@ -11,13 +11,14 @@ Rules, each named in a rejection (`Violation.rule`):
 - `risk_reward`         reward (quantity-weighted take-profits) : risk (entry to stop) is below the minimum
 - `position_size`       the quantity is above the smallest of the four size constraints:
                         account risk % of equity / stop distance, max risk amount / stop distance,
-                        max position size, and equity x max leverage / entry price
+                        max position size (when one is set), and equity x max leverage / entry price
 
 Details a trader can rely on:
 - Every violated rule is reported, not just the first; the verdict is approved iff there is none.
 - The stop-based constraints (account risk, max risk amount) apply only with a stop at a distance
-  from the entry. The leverage constraint uses the config's `max_leverage` (the most the trader
-  allows), not the ticket's own leverage. The smallest constraint, rounded down to the
+  from the entry; the max position size only when one is set (`None`, the default, is no cap).
+  The leverage constraint uses the config's `max_leverage` (the most the trader allows), not
+  the ticket's own leverage. The smallest constraint, rounded down to the
   ticket's `quantity_step`, is `max_quantity`; it is never negative (equity <= 0 sizes to 0).
 - `quantity=None` takes `max_quantity` as the size; a size of 0 is a `position_size` rejection.
 - `stop_loss_required` and `risk_reward` apply to trade groups (`kind="group"`) only.
@@ -86,7 +87,7 @@ class Limits:
 
     account_risk_percent: Decimal
     max_risk_amount: Decimal
-    max_position_size: Decimal
+    max_position_size: Decimal | None  # None: no cap
     max_leverage: int
     daily_max_drawdown_percent: Decimal
     max_open_positions: int
@@ -128,7 +129,8 @@ class Verdict:
     # The largest size every size constraint allows (None when none applies... never: leverage always does).
     max_quantity: Decimal
     # Each size constraint's own maximum, by name: "account_risk", "max_risk_amount",
-    # "max_position_size", "leverage" (the first two only when the ticket has a stop).
+    # "max_position_size", "leverage" (the first two only when the ticket has a stop, the third
+    # only when a cap is set).
     size_limits: dict[str, Decimal] = field(default_factory=dict)
     risk_amount: Decimal | None = None  # quote asset lost if the stop is hit at `quantity`
     risk_reward: Decimal | None = None
@@ -163,7 +165,8 @@ def _decide(ticket: Ticket, limits: Limits, account: AccountSnapshot) -> Verdict
     if has_stop_distance:
         size_limits["account_risk"] = _non_negative(equity * limits.account_risk_percent / _HUNDRED / risk_per_unit)
         size_limits["max_risk_amount"] = _non_negative(limits.max_risk_amount / risk_per_unit)
-    size_limits["max_position_size"] = _non_negative(limits.max_position_size)
+    if limits.max_position_size is not None:
+        size_limits["max_position_size"] = _non_negative(limits.max_position_size)
     size_limits["leverage"] = _non_negative(equity * limits.max_leverage / entry) if entry > 0 else _ZERO
     binding = min(size_limits, key=size_limits.__getitem__)
     max_quantity = _round_down(size_limits[binding], ticket.quantity_step)

@@ -18,7 +18,14 @@ class RiskConfig(models.Model):
     account_risk_percent = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("1.0"))
     max_risk_amount = amount_field(default=Decimal("100"))
     # In the symbol's base asset (0.5 = half a BTC on BTC_USDT), as the seed's example reads.
-    max_position_size = amount_field(default=Decimal("1"))
+    # Empty (the default) sets no cap: one number of units cannot suit every asset, and the
+    # leverage limit (with a stop, the risk limits too) already bounds every position.
+    max_position_size = amount_field(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="In the symbol's base asset (0.5 = half a BTC on BTC_USDT). Leave empty for no cap.",
+    )
     max_leverage = models.PositiveSmallIntegerField(default=5)
     daily_max_drawdown_percent = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("5.0"))
     max_open_positions = models.PositiveSmallIntegerField(default=5)
@@ -263,6 +270,8 @@ class DailyEquity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["exchange_account", "day", "quote"], name="daily_equity_unique_day_quote")
         ]
+        verbose_name = "daily equity"
+        verbose_name_plural = "daily equity"
 
     def __str__(self) -> str:
         return f"{self.exchange_account_id} {self.day}: {self.starting_equity}"

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from apps.accounts.models import Status
-from tests.accounts.factories import UserFactory, bearer, sign_in
+from apps.accounts.models import Role, Status, User
+from tests.accounts.factories import PASSWORD, UserFactory, bearer, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,59 @@ def test_an_admin_cannot_lock_themselves_out(api, admin_user):
     assert response.status_code == 400
     admin_user.refresh_from_db()
     assert admin_user.is_active
+
+
+def test_a_pending_user_reads_role_pending_while_the_stored_role_is_what_approval_grants(api, admin_user):
+    api.post("/api/auth/register", {"email": "trader@havencap.io", "password": PASSWORD}, format="json")
+    stored = User.objects.get(email="trader@havencap.io")
+    assert (stored.role, stored.status) == (Role.OPERATOR, Status.PENDING)
+
+    users = api.get("/api/admin/users", **bearer(sign_in(admin_user))).json()["users"]
+    listed = next(u for u in users if u["email"] == "trader@havencap.io")
+    assert (listed["role"], listed["status"]) == ("PENDING", "PENDING")
+
+
+def test_the_seeds_example_approves_and_assigns_operator(api, admin_user):
+    pending = UserFactory(email="trader@havencap.io", status=Status.PENDING, role=Role.VIEWER)
+    response = api.patch(
+        f"/api/admin/users/{pending.id}",
+        {"role": "OPERATOR", "status": "ACTIVE"},
+        format="json",
+        **bearer(sign_in(admin_user)),
+    )
+    assert response.status_code == 200
+    user = response.json()["user"]
+    assert {k: user[k] for k in ("userId", "email", "role", "status")} == {
+        "userId": str(pending.id),
+        "email": "trader@havencap.io",
+        "role": "OPERATOR",
+        "status": "ACTIVE",
+    }
+
+
+def test_approving_without_a_role_grants_the_stored_one(api, admin_user):
+    pending = UserFactory(status=Status.PENDING, role=Role.OPERATOR)
+    response = api.patch(
+        f"/api/admin/users/{pending.id}", {"status": "ACTIVE"}, format="json", **bearer(sign_in(admin_user))
+    )
+    assert response.json()["user"]["role"] == "OPERATOR"
+
+
+def test_a_role_change_on_a_pending_user_still_reads_pending_until_approval(api, admin_user):
+    pending = UserFactory(status=Status.PENDING, role=Role.OPERATOR)
+    response = api.patch(
+        f"/api/admin/users/{pending.id}", {"role": "VIEWER"}, format="json", **bearer(sign_in(admin_user))
+    )
+    assert response.json()["user"]["role"] == "PENDING"
+    pending.refresh_from_db()
+    assert pending.role == Role.VIEWER
+
+
+def test_an_admin_cannot_demote_themselves(api, admin_user):
+    response = api.patch(
+        f"/api/admin/users/{admin_user.id}", {"role": "OPERATOR"}, format="json", **bearer(sign_in(admin_user))
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "You cannot change your own role or status.", "code": "400"}
+    admin_user.refresh_from_db()
+    assert admin_user.role == Role.ADMIN

@@ -36,10 +36,10 @@ def test_it_shows_the_sign_in_form_with_the_wallet_button(client):
     assert "js/siwe.js" in body
 
 
-def test_it_signs_in_sets_cookies_and_goes_to_the_account_page(client, user):
+def test_it_signs_in_sets_cookies_and_goes_to_the_trading_desk(client, user):
     response = login(client, user.email)
     assert response.status_code == 302
-    assert response["Location"] == "/account"
+    assert response["Location"] == "/trade"
     assert response.cookies["auth_token"]["httponly"]
     assert response.cookies["auth_token"]["secure"]
     assert response.cookies["refresh_token"].value
@@ -64,7 +64,7 @@ def test_it_follows_a_next_path_on_this_site(client, user):
 def test_it_ignores_a_next_that_leaves_the_site(client, user, target):
     response = client.post("/login", {"email": user.email, "password": PASSWORD, "next": target})
     assert response.status_code == 302
-    assert response["Location"] == "/account"
+    assert response["Location"] == "/trade"
 
 
 def test_it_sends_a_pending_user_to_the_pending_page(client):

@@ -69,7 +69,8 @@ def test_a_new_wallet_becomes_a_pending_user_and_is_refused(api, account):
         "error": {"code": "ACCOUNT_PENDING", "message": "Your account is pending admin approval."}
     }
     user = User.objects.get(wallet_address=account.address)
-    assert (user.status, user.role) == (Status.PENDING, Role.VIEWER)
+    # Waiting with the role approval will grant unless the admin picks another.
+    assert (user.status, user.role) == (Status.PENDING, Role.OPERATOR)
     assert "access_token" not in response.cookies
 
 

@@ -8,9 +8,12 @@ from unittest import mock
 import pytest
 from django.test import Client
 
+from apps.accounts.models import Role
+from apps.accounts.permissions import VIEWER_MESSAGE
 from apps.exchanges.models import AccountStatus, ExchangeAccount
 from apps.exchanges.venues.base import AuthenticationFailed, VenueUnavailable
 from apps.trades.models import TradeGroup
+from tests.accounts.factories import UserFactory
 from tests.accounts.test_pages import signed_in_client
 from tests.exchanges.factories import ApiKeyAccountFactory, ExchangeAccountFactory, FundedPaperAccountFactory
 
@@ -146,3 +149,48 @@ def test_an_account_with_open_trades_is_kept_with_a_message(trader, paper, user)
     response = trader.post(f"/exchanges/{paper.id}/remove", follow=True)
     assert "open trades" in response.content.decode()
     assert ExchangeAccount.objects.get(id=paper.id).status == AccountStatus.ACTIVE
+
+
+# --- viewers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def viewer_with_account():
+    viewer = UserFactory(role=Role.VIEWER)
+    account = FundedPaperAccountFactory(user=viewer, label="Watched")
+    return signed_in_client(viewer)[0], account
+
+
+def test_a_viewer_sees_their_accounts_without_write_controls_and_is_told_why(viewer_with_account):
+    client, account = viewer_with_account
+    body = client.get("/exchanges").content.decode()
+    assert "Watched" in body
+    assert VIEWER_MESSAGE in body
+    assert 'id="add-account"' not in body and "Add account" not in body
+    assert f"/exchanges/{account.id}/test" not in body and f"/exchanges/{account.id}/remove" not in body
+
+
+def test_a_viewer_reads_an_account_without_test_trade_or_remove(viewer_with_account):
+    client, account = viewer_with_account
+    body = client.get(f"/exchanges/{account.id}").content.decode()
+    assert "Balance" in body and "USDT" in body
+    assert VIEWER_MESSAGE in body
+    assert "Test connection" not in body and "Trade on this account" not in body
+    assert f"/exchanges/{account.id}/remove" not in body
+
+
+def test_a_viewer_is_not_offered_the_remove_button(viewer_with_account):
+    client, account = viewer_with_account
+    body = client.get(f"/exchanges/{account.id}/remove").content.decode()
+    assert VIEWER_MESSAGE in body
+    assert "Remove account</button>" not in body
+    refused = client.post(f"/exchanges/{account.id}/remove")
+    assert refused.status_code == 403
+    account.refresh_from_db()
+    assert account.status == AccountStatus.ACTIVE
+
+
+def test_an_operator_is_not_shown_the_read_only_line(trader, paper):
+    body = trader.get(f"/exchanges/{paper.id}").content.decode()
+    assert VIEWER_MESSAGE not in body
+    assert "Test connection" in body

@@ -187,6 +187,24 @@ def test_the_size_is_the_smallest_of_the_four_constraints(binding, limits, accou
     assert set(verdict.size_limits) == {"account_risk", "max_risk_amount", "max_position_size", "leverage"}
 
 
+def test_without_a_max_position_size_the_size_has_no_unit_cap():
+    limits = replace(LIMITS, max_position_size=None, require_stop_loss=False)
+    rich = AccountSnapshot(equity=D("1000000"), starting_equity=D("1000000"), open_positions=0)
+    verdict = decide_trade(replace(TICKET, stop_loss_price=None, quantity=None), limits, rich)
+    assert verdict.approved
+    assert set(verdict.size_limits) == {"leverage"}
+    # 1,000,000 x 5 / 50,000: only the leverage limit bounds it, far above the old cap of 10
+    assert verdict.quantity == D("100")
+
+
+def test_without_a_max_position_size_a_large_order_is_judged_by_the_other_limits():
+    order = replace(TICKET, kind="order", stop_loss_price=None, take_profits=(), quantity=D("9.5"))
+    assert decide_trade(order, replace(LIMITS, max_position_size=None), ACCOUNT).approved
+    too_big = decide_trade(replace(order, quantity=D("10.5")), replace(LIMITS, max_position_size=None), ACCOUNT)
+    assert [v.rule for v in too_big.violations] == ["position_size"]
+    assert too_big.violations[0].message == "Quantity 10.5 is above the maximum 10 set by max leverage 5x."
+
+
 def test_the_message_names_the_binding_constraint():
     limits = replace(LIMITS, max_position_size=D("0.25"))
     verdict = decide_trade(TICKET, limits, ACCOUNT)

@@ -23,7 +23,7 @@ limits_strategy = st.builds(
     Limits,
     account_risk_percent=amounts("0.001", "100", 3),
     max_risk_amount=amounts("0.01", "1000000", 2),
-    max_position_size=amounts("0.0001", "100000"),
+    max_position_size=st.none() | amounts("0.0001", "100000"),
     max_leverage=st.integers(1, 125),
     daily_max_drawdown_percent=amounts("0.001", "100", 3),
     max_open_positions=st.integers(1, 50),
@@ -138,7 +138,8 @@ def test_an_approved_size_breaks_no_size_constraint(case):
     quantity = verdict.quantity
     with localcontext(prec=200):
         assert quantity > 0
-        assert quantity <= limits.max_position_size
+        if limits.max_position_size is not None:
+            assert quantity <= limits.max_position_size
         assert quantity * ticket.entry_price <= account.equity * limits.max_leverage
         if ticket.stop_loss_price is not None:
             risk = quantity * abs(ticket.entry_price - ticket.stop_loss_price)
@@ -174,8 +175,15 @@ def test_a_sell_gets_the_verdict_of_the_mirrored_buy_except_for_the_leverage_cap
     sell_limits = {k: v for k, v in sell.size_limits.items() if k != "leverage"}
     assert buy_limits == sell_limits
     assert buy.risk_reward == sell.risk_reward
-    assert buy.risk_amount == sell.risk_amount
-    if buy.max_quantity < buy.size_limits["leverage"] and sell.max_quantity < sell.size_limits["leverage"]:
+    # Leverage binds when it is the smallest limit (always, without a stop or a position cap);
+    # then an asked-for size, and the risk it carries, may differ too.
+    leverage_binds = any(
+        not others or min(others.values()) >= verdict.size_limits["leverage"]
+        for others, verdict in ((buy_limits, buy), (sell_limits, sell))
+    )
+    if ticket.quantity is not None or not leverage_binds:
+        assert buy.risk_amount == sell.risk_amount
+    if not leverage_binds:
         assert (buy.approved, buy.max_quantity, [v.rule for v in buy.violations]) == (
             sell.approved,
             sell.max_quantity,

@@ -194,7 +194,7 @@ def test_another_users_exchange_account_is_not_found(api, account):
 
 
 def test_the_risk_rules_reject_an_oversized_order_and_nothing_is_saved_or_sent(api, account, headers):
-    response = place(api, headers, quantity=5)  # the default max position size is 1
+    response = place(api, headers, quantity=500)  # above equity x max leverage / price: 100,000 x 5 / 2,900
 
     assert response.status_code == 422
     body = response.json()

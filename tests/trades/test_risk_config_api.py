@@ -35,7 +35,7 @@ def test_a_new_trader_reads_the_defaults_as_json_numbers(api, user):
     assert response.json() == {
         "account_risk_percent": 1.0,
         "max_risk_amount": 100.0,
-        "max_position_size": 1.0,
+        "max_position_size": None,  # no cap until the trader sets one
         "max_leverage": 5,
         "daily_max_drawdown_percent": 5.0,
         "max_open_positions": 5,
@@ -71,6 +71,14 @@ def test_numbers_may_be_sent_as_strings(api, user):
     assert response.json()["max_position_size"] == 0.125
 
 
+def test_a_null_max_position_size_removes_the_cap(api, user):
+    put(api, user, SEED_BODY)
+    response = put(api, user, {**SEED_BODY, "max_position_size": None})
+    assert response.status_code == 200
+    assert response.json()["max_position_size"] is None
+    assert RiskConfig.objects.get(user=user).max_position_size is None
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -92,6 +100,7 @@ def test_numbers_may_be_sent_as_strings(api, user):
         ("min_risk_reward_ratio", -1.5),
         ("require_stop_loss", "maybe"),
         ("max_risk_amount", "lots"),
+        ("max_risk_amount", None),  # only the position size may be left without a limit
     ],
 )
 def test_an_invalid_value_is_a_400_naming_its_field(api, user, field, value):
@@ -144,7 +153,7 @@ def test_it_requires_authentication(api):
 def test_each_trader_has_their_own_config(api, user):
     other = UserFactory()
     put(api, user, SEED_BODY)
-    assert api.get(URL, **bearer(sign_in(other))).json()["max_position_size"] == 1.0
+    assert api.get(URL, **bearer(sign_in(other))).json()["max_position_size"] is None
     put(api, other, {**SEED_BODY, "max_position_size": 3})
     assert api.get(URL, **bearer(sign_in(user))).json()["max_position_size"] == 0.5
     assert RiskConfig.objects.get(user=other).max_position_size == 3

@@ -6,6 +6,7 @@ from apps.accounts.services.password import sign_in_with_password
 from apps.accounts.services.registration import (
     RegistrationResult,
     approve_user,
+    check_access_change,
     register_user,
     set_user_access,
     suspend_user,
@@ -25,6 +26,7 @@ __all__ = [
     "IssuedTokens",
     "RegistrationResult",
     "approve_user",
+    "check_access_change",
     "claim_pairing_code",
     "create_api_token",
     "create_pairing_code",

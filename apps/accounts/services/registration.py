@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.accounts import hooks
 from apps.accounts.models import Role, Status, User
 from apps.accounts.services.sessions import ClientInfo, IssuedTokens, revoke_all_sessions, start_session
 from apps.accounts.streams import user_stream
@@ -28,10 +29,16 @@ def _lock_user_creation() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_USER_CREATION_LOCK])
 
 
+# The role a pending user is approved with unless the admin picks another (DESIGN: approval
+# chooses the role). It is stored from sign-up on, so the admin sees and can change it before
+# approving; seed 004's user objects show a pending user's role as PENDING all the same.
+ROLE_ON_APPROVAL = Role.OPERATOR
+
+
 def _approval_rule() -> dict[str, str]:
     """The first account ever made is an active ADMIN; every later one waits for approval."""
     if User.objects.exists():
-        return {"role": Role.VIEWER, "status": Status.PENDING}
+        return {"role": ROLE_ON_APPROVAL, "status": Status.PENDING}
     return {"role": Role.ADMIN, "status": Status.ACTIVE}
 
 
@@ -68,6 +75,7 @@ def register_user(*, email: str, password: str, client: ClientInfo) -> Registrat
         return RegistrationResult(user=None, tokens=None)
     if not user.is_active:
         return RegistrationResult(user=user, tokens=None)
+    hooks.user_activated(user.id)
     return RegistrationResult(user=user, tokens=start_session(user=user, kind="WEB", method="password", client=client))
 
 
@@ -84,14 +92,17 @@ def user_for_wallet(*, address: str) -> User:
     user = User(wallet_address=address, **_approval_rule())
     user.set_unusable_password()
     user.save()
+    if user.is_active:
+        hooks.user_activated(user.id)
     return user
 
 
-@transaction.atomic
-def set_user_access(
+def check_access_change(
     *, user: User, role: str | None = None, status: str | None = None, actor: User | None = None
-) -> User:
-    """Change a user's role and status; leaving ACTIVE ends every session of theirs at once."""
+) -> None:
+    """Refuse (ApiError 400) a role or status that does not exist, and any change an admin
+    makes to their own role or status: an admin cannot demote, suspend or lock out themselves.
+    The API and the Django admin both ask this before changing anything."""
     if role is not None and role not in Role.values:
         raise ApiError(status=400, message=f"role must be one of {', '.join(Role.values)}.")
     if status is not None and status not in Status.values:
@@ -99,7 +110,19 @@ def set_user_access(
     changes_own = actor is not None and actor.pk == user.pk
     if changes_own and ((role and role != user.role) or (status and status != user.status)):
         raise ApiError(status=400, code="SELF_CHANGE", message="You cannot change your own role or status.")
+
+
+@transaction.atomic
+def set_user_access(
+    *, user: User, role: str | None = None, status: str | None = None, actor: User | None = None
+) -> User:
+    """Change a user's role and status.
+
+    Leaving ACTIVE ends every session of theirs at once; becoming ACTIVE runs the activation
+    hooks after commit (the exchanges app opens a paper account there).
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
+    check_access_change(user=user, role=role, status=status, actor=actor)
     fields: list[str] = []
     if role is not None and role != user.role:
         user.role = role
@@ -110,6 +133,8 @@ def set_user_access(
         fields += ["status", "status_changed_at"]
     if fields:
         user.save(update_fields=fields)
+    if "status" in fields and status == Status.ACTIVE:
+        hooks.user_activated(user.id)
     if "status" in fields and status != Status.ACTIVE:
         revoke_all_sessions(user=user, reason=f"account_{status.lower()}")
         # Sockets opened with a personal API token have no session: they listen here.
@@ -118,6 +143,7 @@ def set_user_access(
 
 
 def approve_user(*, user: User, role: str | None = None, actor: User | None = None) -> User:
+    """Make the user ACTIVE with `role`, or with the role they hold (OPERATOR from sign-up)."""
     return set_user_access(user=user, role=role, status=Status.ACTIVE, actor=actor)
 
 

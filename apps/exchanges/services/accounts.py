@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,6 +126,27 @@ def add_paper_account(*, user: User, label: str = "") -> ExchangeAccount:
     fund_account(account=account)
     hooks.account_added(account.id)
     return account
+
+
+@transaction.atomic
+def ensure_paper_account(*, user: User) -> ExchangeAccount:
+    """The user's active paper account, opened (and funded) if they have none."""
+    # The user's row lock makes two simultaneous calls (two approvals) open one account, not two.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    existing = ExchangeAccount.objects.filter(user=user, exchange_name=PAPER, status=AccountStatus.ACTIVE).first()
+    return existing or add_paper_account(user=user)
+
+
+def open_paper_account_on_approval(user_id: UUID) -> None:
+    """The accounts app's activation hook (registered in ExchangesConfig.ready): an approved
+    user has a paper account ready, so both order APIs work at once, when
+    PAPER_ACCOUNT_ON_APPROVAL is on. A paper account the user already has (the demo's, or one
+    from an earlier approval) is kept, never doubled."""
+    if not settings.PAPER_ACCOUNT_ON_APPROVAL:
+        return
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and user.is_active:
+        ensure_paper_account(user=user)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,10 @@ def _number(**kwargs: object) -> serializers.DecimalField:
 class RiskConfigSerializer(serializers.Serializer):
     account_risk_percent = _number(help_text="Percent of equity risked per trade, in (0, 100].")
     max_risk_amount = _number(help_text="Most a trade may lose at its stop, in the quote asset (> 0).")
-    max_position_size = _number(help_text="Largest position, in the symbol's base asset (> 0).")
+    max_position_size = _number(
+        allow_null=True,
+        help_text="Largest position, in the symbol's base asset (> 0); null (the default) sets no cap.",
+    )
     max_leverage = serializers.IntegerField(help_text="1 to 125.")
     daily_max_drawdown_percent = _number(
         help_text="Loss from the day's starting equity that stops trading, in (0, 100]."
