@@ -4,6 +4,11 @@
   (seeds 001-002, with `"success": true`).
 - `PageSizePagination`: `?page=&page_size=` and `{"data", "page", "page_size", "total_results",
   "total_pages", "next_page_url", "prev_page_url"}` (seed 004's chain reads).
+
+A page past the last one is not an error: it answers 200 with empty `data` and the same totals, so
+a client that fetches "until empty" stops cleanly, and a list that shrank between two requests
+does not turn the next page into a failure. Only a page or size that is not a positive integer
+(or a size over the maximum) is a 400.
 """
 
 from __future__ import annotations
@@ -52,11 +57,7 @@ class _PagedSlice(BasePagination):
         self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
         self.total_pages = max(1, math.ceil(self.total / self.size))
         if self.page > self.total_pages:
-            raise ApiError(
-                status=400,
-                code="PAGE_OUT_OF_RANGE",
-                message=f"page {self.page} is past the last page ({self.total_pages}).",
-            )
+            return []
         offset = (self.page - 1) * self.size
         return list(queryset[offset : offset + self.size])
 
@@ -111,7 +112,8 @@ class PageSizePagination(_PagedSlice):
                 "total_results": self.total,
                 "total_pages": self.total_pages,
                 "next_page_url": self._page_url(self.page + 1 if self.page < self.total_pages else None),
-                "prev_page_url": self._page_url(self.page - 1 if self.page > 1 else None),
+                # Past the end, "previous" is the last page that has rows, not the empty one before.
+                "prev_page_url": self._page_url(min(self.page - 1, self.total_pages) if self.page > 1 else None),
             }
         )
 

@@ -2,27 +2,60 @@
 
 A client signs `AACP:<scope>:<jobId>:<timestamp_ms>` with EIP-191 (personal_sign) and sends
 `X-Wallet-Address`, `X-Wallet-Signature` and `X-Wallet-Timestamp`. The timestamp must be within
-five minutes either way, and each signed message is accepted once.
+five minutes either way.
+
+Every wallet-signed write goes through `wallet_signed_write`, which makes a signed message do
+one thing (seed 002: "submitting the same offer twice returns the existing record"):
+
+1. The signature is checked (`verify_wallet_signature`): headers, timestamp window, signer.
+2. The signed message is claimed in Redis with SET NX: a pending marker holding the request's
+   fingerprint (method, path and canonical JSON body). The message, not the signature bytes, is
+   the key, so a malleated copy of a signature is the same request.
+3. The write runs. A 2xx answer is stored under the claim (status and body) for as long as the
+   timestamp can be accepted; an error (raised or returned) releases the claim.
+4. The same message again:
+   - with the same fingerprint after a 2xx: the stored answer, status and body, and the write
+     does not run again;
+   - with the same fingerprint while the first is still running: it waits up to
+     `IN_PROGRESS_WAIT_SECONDS` for that answer, then 409 WALLET_REQUEST_IN_PROGRESS (so two
+     identical requests at once never both execute);
+   - with another method, path or body: 401 WALLET_SIGNATURE_REPLAYED, whatever the first answered.
+
+Why an error does not use the signature up: every refusal of these writes (400 body, 403/404/409
+rules, 503 chain unreadable) happens before or rolls back with the transaction, so it changed
+nothing there is to protect from repeating. Keeping it would make a client re-sign to correct a
+typo and would pin a passing 503 on every retry. Holding a signature whose request was refused
+gives no more than holding it before its first use did.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import secrets
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 from drf_spectacular.utils import OpenApiParameter
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from apps.core.errors import ApiError
 
 MAX_SKEW_MS = 5 * 60 * 1000
 # Remembered a little longer than a timestamp can stay acceptable, so no replay outlives it.
 REPLAY_WINDOW_SECONDS = 2 * MAX_SKEW_MS // 1000 + 60
+# A claim whose worker died mid-request frees itself after this, well past any request's run.
+PENDING_SECONDS = 60
+IN_PROGRESS_WAIT_SECONDS = 5.0
+_POLL_SECONDS = 0.05
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 _TIMESTAMP = re.compile(r"^\d{1,16}$")
@@ -51,7 +84,8 @@ def _refuse(code: str, message: str) -> ApiError:
 def verify_wallet_signature(request: Request, *, scope: str, job_id: str, now_ms: int | None = None) -> str:
     """The checksummed address that signed this request for `scope` and `job_id`, or a 401
     saying exactly what is wrong: a missing header, a malformed one, a stale or future
-    timestamp, a signature by someone else, or a message already used."""
+    timestamp, or a signature by someone else. It does not remember the signature: a write
+    goes through `wallet_signed_write`, which does."""
     address = request.headers.get("X-Wallet-Address", "").strip()
     signature = request.headers.get("X-Wallet-Signature", "").strip()
     timestamp = request.headers.get("X-Wallet-Timestamp", "").strip()
@@ -89,9 +123,69 @@ def verify_wallet_signature(request: Request, *, scope: str, job_id: str, now_ms
     if signer != claimed:
         raise _refuse("WALLET_SIGNATURE_INVALID", f"The signature is not {claimed}'s signature of {message!r}.")
 
-    # Keyed by what was signed, not by the signature bytes: a malleated copy of the same
-    # signature is the same request.
-    key = "wallet-sig:" + hashlib.sha256(f"{claimed}|{message}".encode()).hexdigest()
-    if not cache.add(key, 1, timeout=REPLAY_WINDOW_SECONDS):
-        raise _refuse("WALLET_SIGNATURE_REPLAYED", "This signed message was already used; sign a new timestamp.")
     return claimed
+
+
+def _fingerprint(request: Request) -> str:
+    """sha256 of the method, the path and the body in canonical JSON (keys sorted)."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form body: every value of every key
+        data = dict(data.lists())
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method}|{request.path}|{body}".encode()).hexdigest()
+
+
+def wallet_signed_write(
+    request: Request,
+    *,
+    scope: str,
+    job_id: str,
+    write: Callable[[str], Response],
+    now_ms: int | None = None,
+) -> Response:
+    """Run `write(signer)` once per signed message and answer an identical replay with its first
+    answer (see the module docstring for the rules and why an error does not use a signature)."""
+    signer = verify_wallet_signature(request, scope=scope, job_id=job_id, now_ms=now_ms)
+    message = wallet_message(scope=scope, job_id=job_id, timestamp_ms=request.headers["X-Wallet-Timestamp"].strip())
+    key = "wallet-sig:" + hashlib.sha256(f"{signer}|{message}".encode()).hexdigest()
+    fingerprint = _fingerprint(request)
+    token = secrets.token_hex(8)
+    deadline = time.monotonic() + IN_PROGRESS_WAIT_SECONDS
+    while not cache.add(key, {"fingerprint": fingerprint, "token": token}, timeout=PENDING_SECONDS):
+        record: dict[str, Any] | None = cache.get(key)
+        if record is None:  # the first one failed and let go between our two reads
+            continue
+        if record["fingerprint"] != fingerprint:
+            raise _refuse(
+                "WALLET_SIGNATURE_REPLAYED",
+                "This signed message was already used for another request; sign a new timestamp.",
+            )
+        if "status" in record:
+            return Response(record["data"], status=record["status"])
+        if time.monotonic() >= deadline:
+            raise ApiError(
+                status=409,
+                code="WALLET_REQUEST_IN_PROGRESS",
+                message="The same signed request is still being processed; retry it in a moment.",
+            )
+        time.sleep(_POLL_SECONDS)
+    try:
+        response = write(signer)
+    except BaseException:
+        _release(key, token)
+        raise
+    if response.status_code >= 400:
+        _release(key, token)
+        return response
+    # Stored as the JSON it renders to, so a replay answers the very same body.
+    data = json.loads(JSONRenderer().render(response.data)) if response.data is not None else None
+    answer = {"fingerprint": fingerprint, "status": response.status_code, "data": data}
+    cache.set(key, answer, timeout=REPLAY_WINDOW_SECONDS)
+    return response
+
+
+def _release(key: str, token: str) -> None:
+    # Only our own claim: one that expired and was taken by a later request is not ours to drop.
+    record = cache.get(key)
+    if record is not None and record.get("token") == token:
+        cache.delete(key)

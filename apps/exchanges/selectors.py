@@ -152,8 +152,14 @@ def live_positions(*, account: ExchangeAccount) -> list[Position]:
 
 def lock_active_account(*, account_id: UUID | str) -> ExchangeAccount:
     """The account's row, locked for the caller's transaction: whoever opens a trade on it holds
-    this lock, so a concurrent removal waits and then sees the trade (and refuses)."""
-    account = ExchangeAccount.objects.select_for_update().filter(id=account_id, status=AccountStatus.ACTIVE).first()
+    this lock, so a concurrent removal waits and then sees the trade (and refuses). NO KEY UPDATE:
+    it still queues placements and removals, but lets the rows that merely reference the account
+    (orders sent meanwhile, checked at commit) through instead of deadlocking with them."""
+    account = (
+        ExchangeAccount.objects.select_for_update(no_key=True)
+        .filter(id=account_id, status=AccountStatus.ACTIVE)
+        .first()
+    )
     if account is None:
         raise _not_found()
     return account

@@ -33,8 +33,8 @@ def headers(account, *, scope="offers", job_id="7", timestamp=None, address=None
     }
 
 
-def post(api, job_id="7", **extra):
-    return api.post(f"/api/v1/jobs/{job_id}/signed", {}, format="json", **extra)
+def post(api, job_id="7", body=None, **extra):
+    return api.post(f"/api/v1/jobs/{job_id}/signed", body or {}, format="json", **extra)
 
 
 def refusal(response):
@@ -64,10 +64,13 @@ def test_it_names_a_missing_header(api, wallet, dropped):
     assert dropped.removeprefix("HTTP_").replace("_", "-").lower() in response.json()["error"]["message"].lower()
 
 
-def test_it_rejects_a_replayed_signature(api, wallet):
+def test_it_answers_an_identical_replay_and_rejects_the_signature_on_another_body(api, wallet):
     sent = headers(wallet)
-    assert post(api, **sent).status_code == 200
-    assert refusal(post(api, **sent)) == "WALLET_SIGNATURE_REPLAYED"
+    first = post(api, **sent)
+    assert first.status_code == 200
+    again = post(api, **sent)
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert refusal(post(api, body={"agentId": "9"}, **sent)) == "WALLET_SIGNATURE_REPLAYED"
 
 
 def test_it_rejects_a_stale_wallet_timestamp(api, wallet):

@@ -56,9 +56,11 @@ class WalletSigned(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request, job_id):
-        from apps.core.wallet_auth import verify_wallet_signature
+        from apps.core.wallet_auth import wallet_signed_write
 
-        return Response({"signer": verify_wallet_signature(request, scope="offers", job_id=job_id)})
+        return wallet_signed_write(
+            request, scope="offers", job_id=job_id, write=lambda signer: Response({"signer": signer})
+        )
 
 
 def plain_django_view(request, **kwargs):

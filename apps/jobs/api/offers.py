@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
-from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, verify_wallet_signature
+from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, wallet_signed_write
 from apps.jobs.api.params import (
     JOB_ID_PARAMETER,
     MAX_STORED_ID,
@@ -32,8 +32,12 @@ from apps.jobs.serializers import (
 )
 
 _RULES = (
-    "Wallet auth: sign `AACP:offers:<jobId>:<timestamp_ms>`. Errors: 400 malformed ids or body; "
-    "401 wallet auth; 404 JOB_NOT_FOUND / AGENT_NOT_FOUND / OFFER_NOT_FOUND; 409 JOB_NOT_OPEN (job not "
+    "Wallet auth: sign `AACP:offers:<jobId>:<timestamp_ms>`. The same signed request sent again (same "
+    "headers, method, path and body) answers the first success again and changes nothing; the same "
+    "signature on another request is 401 WALLET_SIGNATURE_REPLAYED, and while the first is still "
+    "running, 409 WALLET_REQUEST_IN_PROGRESS. A refused request does not use its signature up. "
+    "Errors: 400 malformed ids or body; 401 wallet auth; 404 JOB_NOT_FOUND / AGENT_NOT_FOUND / "
+    "OFFER_NOT_FOUND; 409 JOB_NOT_OPEN (job not "
     "OPEN or FUNDED) / OFFER_NOT_PENDING; 403 SIGNER_NOT_OWNER (signer is not ownerAddress), "
     "NOT_AGENT_OWNER (the chain says ownerAddress does not hold the agent NFT), REPUTATION_TOO_LOW "
     "(< 70), STAKE_TOO_LOW (< 100000000 available), NOT_OFFER_OWNER; 503 CHAIN_UNAVAILABLE."
@@ -85,14 +89,17 @@ class OfferListCreateView(APIView):
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         agent_id = int(body.validated_data["agentId"])
-        signer = verify_wallet_signature(request, scope="offers", job_id=str(number))
-        job = job_or_404(job_id)
-        if agent_id > MAX_STORED_ID:
-            raise ApiError(status=404, code="AGENT_NOT_FOUND", message=f"Agent {agent_id} does not exist.")
-        offer, created = submit_offer(
-            job=job, agent_id=agent_id, owner_address=body.validated_data["ownerAddress"], signer=signer
-        )
-        return Response({"success": True, "data": OfferSerializer(offer).data}, status=201 if created else 200)
+
+        def submit(signer: str) -> Response:
+            job = job_or_404(job_id)
+            if agent_id > MAX_STORED_ID:
+                raise ApiError(status=404, code="AGENT_NOT_FOUND", message=f"Agent {agent_id} does not exist.")
+            offer, created = submit_offer(
+                job=job, agent_id=agent_id, owner_address=body.validated_data["ownerAddress"], signer=signer
+            )
+            return Response({"success": True, "data": OfferSerializer(offer).data}, status=201 if created else 200)
+
+        return wallet_signed_write(request, scope="offers", job_id=str(number), write=submit)
 
 
 class OfferWithdrawView(APIView):
@@ -117,11 +124,14 @@ class OfferWithdrawView(APIView):
         agent_number = parse_id(agent_id, name="agentId")
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        signer = verify_wallet_signature(request, scope="offers", job_id=str(number))
-        job = job_or_404(job_id)
-        if agent_number > MAX_STORED_ID:
-            raise ApiError(status=404, code="OFFER_NOT_FOUND", message=f"Agent {agent_number} has no offer here.")
-        offer = withdraw_offer(
-            job=job, agent_id=agent_number, owner_address=body.validated_data["ownerAddress"], signer=signer
-        )
-        return Response({"success": True, "data": {"agentId": str(offer.agent.agent_id), "status": offer.status}})
+
+        def withdraw(signer: str) -> Response:
+            job = job_or_404(job_id)
+            if agent_number > MAX_STORED_ID:
+                raise ApiError(status=404, code="OFFER_NOT_FOUND", message=f"Agent {agent_number} has no offer here.")
+            offer = withdraw_offer(
+                job=job, agent_id=agent_number, owner_address=body.validated_data["ownerAddress"], signer=signer
+            )
+            return Response({"success": True, "data": {"agentId": str(offer.agent.agent_id), "status": offer.status}})
+
+        return wallet_signed_write(request, scope="offers", job_id=str(number), write=withdraw)

@@ -254,6 +254,11 @@ class TradeGroupListView(APIView):
         tags=TAGS,
         operation_id="trades_create",
         summary="Open a trade: entry, stop-loss and take-profit ladder, through the decision loop",
+        description=(
+            "409 POSITION_CONFLICT, nothing saved or sent, when the entry would meet a position on the "
+            "other side or live standalone orders (/api/orders) that would leave the group's stop and "
+            "targets larger than the position it holds."
+        ),
         request=TradeInput,
         responses={
             201: TradeGroupOutput,

@@ -222,7 +222,9 @@ class OrderListCreateView(_OrderView):
             "LIMIT needs `price`, STOP needs `stopPrice`, STOP_LIMIT both, MARKET neither. Every order "
             "passes the risk decision loop first: a rejection is a 422 naming each failed rule, and "
             "nothing is saved or sent. 201 with the new order; with an `idempotencyKey`, the same key "
-            "and body answer 200 with the first order, another body 409. A venue refusal (funds, "
+            "and body answer 200 with the first order, another body 409. An order that would leave a "
+            "position smaller than what live trade groups protect is a 409 naming the groups, nothing "
+            "sent (trade that part through the group instead). A venue refusal (funds, "
             "market) answers the venue's error and the order is kept as REJECTED; an unreachable "
             "venue leaves it PENDING, resent by the sync worker."
         ),

@@ -6,9 +6,10 @@ no request is carried out twice:
 1. idempotency: a group already saved under the key answers the request (a different body is
    a 409);
 2. the account is read from the venue and the ticket decided, before anything is written;
-3. one transaction saves the group, its entry (PENDING_SUBMIT) and its legs (WAITING); the
-   unique (user, idempotency_key) index lets one of many concurrent requests win, the others
-   read the winner's group;
+3. one transaction, under the account's lock, refuses a group whose entry would meet a
+   position or standalone orders it cannot protect (409, `protection`) and saves the group, its
+   entry (PENDING_SUBMIT) and its legs (WAITING); the unique (user, idempotency_key) index lets
+   one of many concurrent requests win, the others read the winner's group;
 4. after commit the entry is sent and the group moved on (`advance_group`); a worker that dies
    on the way leaves rows the sync worker completes.
 """
@@ -37,6 +38,7 @@ from apps.trades.models import (
     OrderStatus,
     TradeGroup,
 )
+from apps.trades.services.protection import check_new_group, refresh_symbol_orders
 from apps.trades.services.risk import evaluate_ticket
 from apps.trades.services.sync import MANUAL, advance_group, arm_targets, ensure_stop, load_state
 from apps.trades.services.tickets import check_trade, decision_json
@@ -102,7 +104,8 @@ def _orders_for(group: TradeGroup, data: dict[str, Any]) -> list[Order]:
 def _save_group(
     *, user: User, account_id: UUID, data: dict[str, Any], verdict: Verdict, ticket: Ticket, key: str, body_hash: str
 ) -> TradeGroup:
-    lock_active_account(account_id=account_id)
+    account = lock_active_account(account_id=account_id)
+    check_new_group(account=account, symbol=data["symbol"], side=data["side"])
     group = TradeGroup.objects.create(
         user=user,
         exchange_account_id=account_id,
@@ -139,6 +142,7 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
             message="The decision loop rejected this trade: " + " ".join(v.message for v in verdict.violations),
             details=decision_json(verdict, ticket),
         )
+    refresh_symbol_orders(account=account, symbol=data["symbol"])
     try:
         group = _save_group(
             user=user,

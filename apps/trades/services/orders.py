@@ -28,6 +28,7 @@ from apps.trades.decision import Ticket
 from apps.trades.execution import cancel_order, is_refusal, submit_order
 from apps.trades.idempotency import replayed, request_hash
 from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Order, OrderRole, OrderStatus
+from apps.trades.services.protection import check_standalone_order, refresh_symbol_orders
 from apps.trades.services.risk import evaluate_ticket
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def _save(
     *, user: User, account: ExchangeAccount, new: NewOrder, idempotency_key: str, digest: str, reduce_only: bool
 ) -> Order:
     lock_active_account(account_id=account.id)
+    check_standalone_order(account=account, symbol=new.symbol, side=new.side, quantity=new.quantity)
     return Order.objects.create(
         user=user,
         exchange_account=account,
@@ -150,7 +152,8 @@ def place_order(
     Call it outside a transaction: the order is committed before it is sent. With an
     `idempotency_key`, the same key and body return the first order (created False, nothing
     sent again) and the same key with another body is a 409. Bad input is a 400, a risk
-    rejection a 422 naming every failed rule: in both cases nothing is saved or sent. A venue
+    rejection a 422 naming every failed rule, an order that would eat into a position a live
+    trade group protects a 409 naming the group (`protection`): nothing is saved or sent. A venue
     refusal marks the order REJECTED and raises the venue's error; an unreachable venue leaves it
     PENDING_SUBMIT (answered as PENDING) for the sync worker to resend.
     """
@@ -164,6 +167,7 @@ def place_order(
 
         raise ValidationError(problems)
     closing = _check_risk(user=user, account=account, new=new)
+    refresh_symbol_orders(account=account, symbol=new.symbol)
     try:
         order = _save(
             user=user, account=account, new=new, idempotency_key=idempotency_key, digest=digest, reduce_only=closing

@@ -272,7 +272,9 @@ def _advance(group: TradeGroup) -> None:
         arm_targets(group, load_state(group))
 
 
-def _refresh_live(group: TradeGroup) -> None:
+def refresh_live_orders(group: TradeGroup) -> None:
+    """Read the group's live orders from the venue (an order sent moments ago is left to the
+    request that is sending it)."""
     due = timezone.now() - RESEND_AFTER
     for order in group.orders.filter(status__in=LIVE_ORDER_STATUSES):
         if order.status == OrderStatus.PENDING_SUBMIT and order.updated_at > due:
@@ -292,7 +294,7 @@ def sync_group(*, group_id: UUID) -> TradeGroup | None:
         if group is None:
             return None
         try:
-            _refresh_live(group)
+            refresh_live_orders(group)
             advance_group(group=group)
         except VenueError as exc:
             logger.info("Group %s not synced: %s", group_id, exc.detail)

@@ -235,9 +235,12 @@ def test_an_unknown_filter_name_is_a_400(api):
     assert "colour" in error["message"]
 
 
-def test_a_page_past_the_end_is_a_400(api):
+def test_a_page_past_the_end_is_empty_with_the_totals(api):
     JobFactory()
-    assert error_of(api.get("/api/v1/jobs?page=3"), 400)["code"] == "PAGE_OUT_OF_RANGE"
+    response = api.get("/api/v1/jobs?page=3")
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+    assert response.json()["pagination"] == {"page": 3, "limit": 20, "total": 1}
 
 
 def test_events_are_paginated_in_chain_order_and_filter_by_status(api):

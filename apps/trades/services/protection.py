@@ -1,0 +1,159 @@
+"""Positions that trade groups protect, shared with standalone orders (issue 8).
+
+A venue account holds one net position per symbol, and both order APIs trade it: a trade group
+(seed 003) sizes its stop and its take-profits to the part it holds, a standalone order (seed
+004) trades the same position. The rule both keep, per account and symbol, on each side:
+
+    the position held on that side
+    - what the trader's live standalone orders on the other side would still take from it
+    >= what the live trade groups on that side hold
+
+so a group's stop and targets are never larger than the position they protect.
+
+Which behaviour applies when:
+
+- An order through /api/orders that would break the rule is refused with 409 naming the
+  groups; nothing is saved or sent. The part of the position held outside any group stays
+  freely tradable. Refusing, rather than quietly shrinking the group's stop and targets, keeps a
+  trade's protection changed only by the trade group API, where the trader sees it change;
+  the message says to close the group or change its targets instead.
+- A trade group that would break it when its entry fills (a buy group on an account that is
+  net short, or has standalone sells live beyond the long held outside groups; the mirror for a
+  sell) is refused with 409 naming the position and orders in its way, before anything is saved.
+- A group's own close, stop and targets only ever exit the group's own quantity (reduce-only,
+  `sync`), so they keep the rule and never touch the part standalone orders rely on.
+
+Fills do not break the rule: a standalone sell filling lowers both the position and what is
+pending, a group's exit the position and what the group holds, an entry both sides alike.
+
+Locking: the live orders of the symbol are first read fresh from the venue
+(`refresh_symbol_orders`, each under its own row lock, before the caller's transaction), then the
+check runs in the caller's transaction right after it locked the account row, which every order
+and group placement takes first: two requests cannot both take the same free part. Under that
+lock the check only reads (plain SELECTs and the venue's positions): taking group or order locks
+there would hold every placement on the account behind the venue calls of a group being placed,
+and order locks are taken the other way round there (group, order, then the account's row).
+A fill between the two steps only makes the check stricter, except a group entry filling in
+that instant (milliseconds), which the check does not see yet. Out of reach: a trade made on
+the venue itself, outside the platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from apps.core.errors import ApiError
+from apps.exchanges.venues import venue_for
+from apps.trades.execution import refresh_order
+from apps.trades.models import LIVE_ORDER_STATUSES, OPEN_GROUP_STATUSES, Order, OrderRole, OrderStatus, TradeGroup
+from apps.trades.services.sync import load_state, refresh_live_orders
+
+if TYPE_CHECKING:
+    from apps.exchanges.models import ExchangeAccount
+
+ZERO = Decimal(0)
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value else "0"
+
+
+@dataclass(frozen=True)
+class Protection:
+    """One side of one symbol on one account, as the rule counts it."""
+
+    side: str  # "long" (buy groups) | "short" (sell groups)
+    held: Decimal  # the net position on that side; negative when the account is on the other
+    pending: Decimal  # live standalone orders on the other side, unfilled
+    groups: dict[str, Decimal]  # live group id -> what it holds now
+
+    @property
+    def free(self) -> Decimal:
+        return self.held - self.pending - sum(self.groups.values(), ZERO)
+
+
+def _live_groups(account: ExchangeAccount, symbol: str) -> QuerySet[TradeGroup]:
+    return TradeGroup.objects.filter(exchange_account=account, symbol=symbol, status__in=OPEN_GROUP_STATUSES)
+
+
+def refresh_symbol_orders(*, account: ExchangeAccount, symbol: str) -> None:
+    """Read the symbol's live group and standalone orders from the venue, so the check counts
+    fills the sync has not recorded yet. Call it outside a transaction, before the check."""
+    for group in _live_groups(account, symbol):
+        refresh_live_orders(group)
+    standalone = Order.objects.filter(
+        exchange_account=account, symbol=symbol, role=OrderRole.STANDALONE, status__in=LIVE_ORDER_STATUSES
+    ).exclude(status=OrderStatus.PENDING_SUBMIT)  # one being sent right now is counted as it is
+    for order in standalone:
+        refresh_order(order=order)
+
+
+def _protection(*, account: ExchangeAccount, symbol: str, group_side: str) -> Protection:
+    """What the rule counts for `group_side` ("buy" groups protect a long), as recorded now."""
+    groups = list(_live_groups(account, symbol).filter(side=group_side).order_by("created_at"))
+    standalone = Order.objects.filter(
+        exchange_account=account,
+        symbol=symbol,
+        role=OrderRole.STANDALONE,
+        side="sell" if group_side == "buy" else "buy",
+        status__in=LIVE_ORDER_STATUSES,
+    )
+    pending = sum((o.quantity - o.filled_quantity for o in standalone), ZERO)
+    side = "long" if group_side == "buy" else "short"
+    positions = [p for p in venue_for(account).fetch_positions() if p.symbol == symbol]
+    held = sum((p.quantity if p.side == side else -p.quantity for p in positions), ZERO)
+    return Protection(side, held, pending, {str(g.id): max(load_state(g).position, ZERO) for g in groups})
+
+
+def check_standalone_order(*, account: ExchangeAccount, symbol: str, side: str, quantity: Decimal) -> None:
+    """Refuse (409 POSITION_PROTECTED) an order whose fill would leave live trade groups holding
+    more than the position; call it with the account row locked, after `refresh_symbol_orders`."""
+    group_side = "sell" if side == "buy" else "buy"
+    if not _live_groups(account, symbol).filter(side=group_side).exists():
+        return
+    seen = _protection(account=account, symbol=symbol, group_side=group_side)
+    if seen.free - quantity >= 0:
+        return
+    held = ", ".join(f"trade group {gid} holds {_amount(q)}" for gid, q in seen.groups.items())
+    raise ApiError(
+        status=409,
+        code="POSITION_PROTECTED",
+        message=(
+            f"This {side} of {_amount(quantity)} {symbol} would leave the {seen.side} position smaller than "
+            f"the trade groups protecting it ({held}; their stops and targets are sized to it). At most "
+            f"{_amount(max(seen.free, ZERO))} is held outside them. Close or change the trade group "
+            f"(DELETE /api/v1/trades/{{id}}, PUT /api/v1/trades/{{id}}/tp) instead."
+        ),
+        details={"tradeGroups": list(seen.groups), "available": _amount(max(seen.free, ZERO))},
+    )
+
+
+def check_new_group(*, account: ExchangeAccount, symbol: str, side: str) -> None:
+    """Refuse (409 POSITION_CONFLICT) a trade group whose entry would partly close a position or
+    meet standalone orders that would then eat into it; call it with the account row locked,
+    after `refresh_symbol_orders`."""
+    seen = _protection(account=account, symbol=symbol, group_side=side)
+    if seen.free >= 0:
+        return
+    other = "short" if seen.side == "long" else "long"
+    in_the_way = []
+    if seen.held < 0:
+        in_the_way.append(f"the account is {other} {_amount(-seen.held)} {symbol}")
+    if seen.pending > 0:
+        closing = "sell" if side == "buy" else "buy"
+        in_the_way.append(f"standalone {closing} orders for {_amount(seen.pending)} {symbol} are live")
+    if seen.groups:
+        in_the_way.append("trade groups " + ", ".join(seen.groups) + " already hold the rest")
+    raise ApiError(
+        status=409,
+        code="POSITION_CONFLICT",
+        message=(
+            f"A {side} trade group on {symbol} would not hold the position its stop and targets cover: "
+            + "; ".join(in_the_way)
+            + ". Close that position or cancel those orders (/api/orders) first."
+        ),
+    )
