@@ -187,3 +187,23 @@ class PaperFill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side} {self.quantity} {self.symbol} @ {self.price}"
+
+
+class PaperCandle(models.Model):
+    """One minute of a paper market's price (open, high, low, close), recorded from the feed's
+    ticks (`apps.exchanges.paper.candles`): the paper exchange's price history for charts."""
+
+    symbol = models.CharField(max_length=32)
+    opened_at = models.DateTimeField()  # the minute's start, UTC
+    open = amount_field()
+    high = amount_field()
+    low = amount_field()
+    close = amount_field()
+
+    class Meta:
+        ordering = ["symbol", "opened_at"]
+        constraints = [models.UniqueConstraint(fields=["symbol", "opened_at"], name="paper_candle_unique_minute")]
+        indexes = [models.Index(fields=["opened_at"], name="paper_candle_opened_at")]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.opened_at:%Y-%m-%d %H:%M} {self.close}"

@@ -62,7 +62,7 @@ def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
 
 def fill_ticket(page: Page) -> None:
     """A limit buy below the paper market (BTC_USDT at 50000), so the entry rests."""
-    page.fill("input[name=symbol]", "BTC_USDT")
+    page.select_option("select[name=symbol]", "BTC_USDT")
     page.check("input[name=side][value=buy]")
     page.check("input[name=entry_type][value=limit]")
     page.fill("input[name=entry_price]", "49000")

@@ -12,6 +12,7 @@ rendered with Binance's eight decimals.
     server = BinanceServer().start()
     server.state.set_balance("USDT", "1000")
     server.state.seed_trades("BTCUSDT", 1200)
+    server.klines["BTCUSDT"] = [(open_ms, "50000", "50100", "49900", "50050", "3")]  # candles
     server.fail_next(503)          # the next request answers 503
     server.stop()
 """
@@ -30,9 +31,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.exchanges.binance_book import OPEN, ORDER_TYPES, BinanceReject, BinanceState, fmt, now_ms, render
+from tests.exchanges.binance_book import (
+    OPEN,
+    ORDER_TYPES,
+    BinanceReject,
+    BinanceState,
+    _required,
+    fmt,
+    now_ms,
+    render,
+)
 
 SIGNED_PREFIXES = ("/sapi/",)
+INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
 SIGNED_PATHS = ("/api/v3/account", "/api/v3/order", "/api/v3/openOrders", "/api/v3/myTrades", "/api/v3/allOrders")
 
 
@@ -77,6 +88,9 @@ class BinanceServer:
         self.state.set_balance("BTC", "1")
         self.state.set_balance("ETH", "0")
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        # Candles per symbol: (open time ms, open, high, low, close, volume), oldest first. A
+        # symbol without any answers flat one-minute candles at its price, up to now.
+        self.klines: dict[str, list[tuple[int, str, str, str, str, str]]] = {}
         self._faults: list[Fault] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -135,6 +149,8 @@ class BinanceServer:
                 return one(p["symbol"], state.prices[p["symbol"]])
             wanted = json.loads(p["symbols"]) if "symbols" in p else list(state.prices)
             return [one(s, state.prices[s]) for s in wanted if s in state.prices]
+        if path == "/api/v3/klines":
+            return self._klines(p)
         if path == "/api/v3/account":
             with state.lock:
                 balances = [{"asset": a, "free": fmt(f), "locked": fmt(lk)} for a, (f, lk) in state.balances.items()]
@@ -158,6 +174,25 @@ class BinanceServer:
         if path == "/api/v3/myTrades":
             return render(state.my_trades(p))
         raise BinanceReject(-1000, f"Unknown path {path}", status=404)
+
+    def _klines(self, p: dict[str, str]) -> list[list[Any]]:
+        """`GET /api/v3/klines`: the symbol's candles (the last `limit`, 500 by default)."""
+        symbol, limit = _required(p, "symbol"), int(p.get("limit", "500"))
+        if _required(p, "interval") not in INTERVAL_MS:
+            raise BinanceReject(-1120, "Invalid interval.")
+        step = INTERVAL_MS[p["interval"]]
+        with self.state.lock:
+            self.state._spec(p)
+            price = fmt(self.state.prices[symbol])
+        rows = self.klines.get(symbol)
+        if rows is None:
+            last = now_ms() - now_ms() % step
+            rows = [(last - step * i, price, price, price, price, "0") for i in reversed(range(limit))]
+        return [
+            [at, fmt(Decimal(o)), fmt(Decimal(h)), fmt(Decimal(lo)), fmt(Decimal(c)), fmt(Decimal(v)),
+             at + step - 1, "0", 1, "0", "0", "0"]
+            for at, o, h, lo, c, v in rows[-limit:]
+        ]  # fmt: skip
 
     def _exchange_info(self) -> dict[str, Any]:
         symbols = []

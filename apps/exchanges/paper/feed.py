@@ -19,7 +19,7 @@ from django.core.cache import cache
 
 from apps.core.consumers import watched_streams
 from apps.core.streams import publish
-from apps.exchanges.paper import engine
+from apps.exchanges.paper import candles, engine
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ def tick_market(*, rng: random.Random | None = None) -> dict[str, Decimal]:
     for symbol, price in engine.current_prices().items():
         prices[symbol] = next_price(symbol, price, rng)
         engine.set_price(symbol=symbol, price=prices[symbol])
+    _record(prices)
     streams = [f"{kind}.{symbol}" for symbol in prices for kind in KINDS]
     audience = set(streams) if _broadcast_due() else watched_streams(streams)
     now_ms = int(time.time() * 1000)
@@ -90,6 +91,14 @@ def tick_market(*, rng: random.Random | None = None) -> dict[str, Decimal]:
 def _broadcast_due() -> bool:
     # `add` only sets a missing key: one tick per BROADCAST_SECONDS wins, whichever worker runs it.
     return bool(cache.add(BROADCAST_KEY, 1, timeout=BROADCAST_SECONDS))
+
+
+def _record(prices: dict[str, Decimal]) -> None:
+    # The chart's history, not the book of record: a failure loses one tick's candle update.
+    try:
+        candles.record(prices)
+    except Exception:
+        logger.warning("could not record the paper candles", exc_info=True)
 
 
 def _publish(stream: str, data: dict) -> None:

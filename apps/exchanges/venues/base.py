@@ -114,6 +114,23 @@ class TradePage:
     next_cursor: str | None = None
 
 
+# Candle periods the pages ask for, and their length in seconds.
+TIMEFRAMES = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
+MAX_CANDLES = 500
+
+
+@dataclass(frozen=True)
+class Candle:
+    """One period of a market's price: `opened_at` is the period's start (UTC)."""
+
+    opened_at: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal | None = None
+
+
 @dataclass(frozen=True)
 class AccountState:
     """What the decision loop needs to know about an account right now, in the quote asset."""
@@ -154,6 +171,11 @@ class Venue(Protocol):
 
     def traded_symbols(self) -> list[str]: ...
 
+    def candles(self, *, symbol: str, timeframe: str = "1m", limit: int = 120) -> list[Candle]:
+        """The last `limit` periods of `symbol`, oldest first, the current (unfinished) one last;
+        empty when the venue keeps no history. `timeframe` is one of TIMEFRAMES."""
+        ...
+
 
 # --- errors -----------------------------------------------------------------------------------
 
@@ -186,6 +208,18 @@ class InvalidOrder(VenueError):
 class UnknownSymbol(VenueError):
     status = 400
     code = "UNKNOWN_SYMBOL"
+
+
+class UnsupportedTimeframe(VenueError):
+    status = 400
+    code = "INVALID_TIMEFRAME"
+
+
+def check_candle_request(timeframe: str, limit: int) -> int:
+    """The limit to ask for (1 to MAX_CANDLES); an unknown timeframe is refused."""
+    if timeframe not in TIMEFRAMES:
+        raise UnsupportedTimeframe(f"timeframe must be one of {', '.join(TIMEFRAMES)}, not {timeframe!r}.")
+    return max(1, min(int(limit), MAX_CANDLES))
 
 
 class OrderNotFound(VenueError):

@@ -9,12 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus
+from apps.exchanges.paper import candles as paper_candles
 from apps.exchanges.paper import engine
 from apps.exchanges.paper.ledger import tidy as _tidy
 from apps.exchanges.paper.ledger import unrealized_pnl
 from apps.exchanges.venues.base import (
     AccountState,
     Balance,
+    Candle,
     InvalidOrder,
     Market,
     OrderRequest,
@@ -22,6 +24,7 @@ from apps.exchanges.venues.base import (
     TradePage,
     VenueOrder,
     VenueTrade,
+    check_candle_request,
 )
 
 MAX_PAGE = 1000
@@ -123,6 +126,12 @@ class PaperVenue:
     def traded_symbols(self) -> list[str]:
         fills = PaperFill.objects.filter(account=self.account)
         return sorted(set(fills.values_list("symbol", flat=True).distinct()))
+
+    def candles(self, *, symbol: str, timeframe: str = "1m", limit: int = 120) -> list[Candle]:
+        """The feed's recorded minutes of `symbol` (`paper.candles`); empty until it has ticked."""
+        limit = check_candle_request(timeframe, limit)
+        engine.quote_of(symbol)
+        return paper_candles.history(symbol, timeframe=timeframe, limit=limit)
 
     # --- writes -------------------------------------------------------------------------------
 

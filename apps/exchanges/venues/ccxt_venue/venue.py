@@ -15,6 +15,7 @@ from apps.core.errors import ApiError
 from apps.exchanges.venues.base import (
     AccountState,
     Balance,
+    Candle,
     InvalidOrder,
     Market,
     OrderNotFound,
@@ -22,9 +23,11 @@ from apps.exchanges.venues.base import (
     Position,
     TradePage,
     UnknownSymbol,
+    UnsupportedTimeframe,
     VenueOrder,
     VenueTrade,
     VenueUnavailable,
+    check_candle_request,
 )
 from apps.exchanges.venues.ccxt_venue.catalogue import CREDENTIAL_FIELDS, MissingCredentials, describe_exchange
 from apps.exchanges.venues.ccxt_venue.errors import translate
@@ -35,6 +38,7 @@ from apps.exchanges.venues.ccxt_venue.markets import (
     from_ccxt_symbol,
     plain,
     remember_book,
+    when,
 )
 from apps.exchanges.venues.ccxt_venue.shapes import venue_order, venue_trade
 
@@ -395,3 +399,23 @@ class CcxtVenue:
         with contextlib.suppress(InvalidOrder):  # a venue that wants a symbol to list open orders
             symbols |= {o.symbol for o in self.fetch_open_orders()}
         return sorted(symbols)
+
+    def candles(self, *, symbol: str, timeframe: str = "1m", limit: int = 120) -> list[Candle]:
+        """The venue's candles through ccxt's `fetch_ohlcv` (public, no key needed), oldest first;
+        empty on a venue that serves none. Rows with a missing price are left out."""
+        limit = check_candle_request(timeframe, limit)
+        market = self._market(symbol)
+        exchange = self._exchange
+        if not exchange.has.get("fetchOHLCV"):
+            return []
+        if exchange.timeframes and timeframe not in exchange.timeframes:
+            raise UnsupportedTimeframe(f"{self.info.name} has no {timeframe} candles.")
+        rows = self._call(f"fetch {symbol} candles", exchange.fetch_ohlcv, market["symbol"], timeframe, None, limit)
+        candles = []
+        for row in sorted(rows or [], key=lambda r: int(r[0] or 0)):
+            prices = [dec(value) for value in row[1:5]]
+            if any(price is None for price in prices):
+                continue
+            volume = dec(row[5]) if len(row) > 5 else None
+            candles.append(Candle(when(row[0]), *prices, volume=volume))
+        return candles[-limit:]
