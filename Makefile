@@ -27,7 +27,7 @@ install-dev: $(VENV)/.dev
 
 # The local chain node comes from the npm registry (package-lock.json pins it).
 node_modules/.bin/anvil: package.json package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	touch $@
 
 run: install node_modules/.bin/anvil

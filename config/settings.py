@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_celery_beat",
     "django_prometheus",
@@ -153,7 +154,15 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "hc-asgi", "capacity": 1000, "expiry": 30},
+        "CONFIG": {
+            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis
+            # blocks for in BZPOPMIN: an idle socket's read then times out as Redis answers, and
+            # the consumer dies with a traceback. The read must outlast the blocking pop.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15)}],
+            "prefix": "hc-asgi",
+            "capacity": 1000,
+            "expiry": 30,
+        },
     }
 }
 
@@ -300,6 +309,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    # Swagger UI and Redoc from drf-spectacular-sidecar's pinned copies, served by WhiteNoise.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several seeds name different choice sets `side` and `status`: name each one here.
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "apps.accounts.models.Status",

@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.accounts.urls import app_api_urlpatterns, desk_api_urlpatterns
 from apps.core import health
@@ -9,12 +10,15 @@ from apps.trades.urls import app_api_urlpatterns as trades_app_api_urlpatterns
 from apps.trades.urls import desk_api_urlpatterns as trades_desk_api_urlpatterns
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages without the layout's icon link (admin, API docs).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("health", health.LivenessView.as_view()),
     path("health/ready", health.ReadinessView.as_view()),
     path("health/sidecar", health.SidecarView.as_view()),
     path("", include("django_prometheus.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(desk_api_urlpatterns)),
     path("api/v1/", include("apps.jobs.urls")),
     path("api/v1/", include("apps.exchanges.urls")),

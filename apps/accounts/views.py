@@ -8,16 +8,18 @@ serves both.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts import services
+from apps.accounts import services, shown_once
 from apps.accounts.cookies import REFRESH_COOKIE, clear_session_cookies, client_info, set_session_cookies
 from apps.accounts.forms import RegisterForm, SignInForm
 from apps.accounts.middleware import principal_from_cookies
@@ -103,26 +105,36 @@ def _signed_out(request: HttpRequest, message: str) -> HttpResponse:
     return response
 
 
-def _render_account(
-    request: HttpRequest,
-    *,
-    new_api_token: str | None = None,
-    pairing: IssuedPairingCode | None = None,
-) -> HttpResponse:
+def _render_account(request: HttpRequest) -> HttpResponse:
     user = request.user
     principal = principal_from_cookies(request)
-    try:
-        api_token = user.api_token
-    except ObjectDoesNotExist:
-        api_token = None
     context = {
         "sessions": live_sessions_of(user).order_by("-created_at"),
         "current_session_id": principal.session.id if principal and principal.session else None,
-        "api_token": api_token,
-        "new_api_token": new_api_token,
-        "pairing": pairing,
+        "api_token": _current_token(user),
+        "new_api_token": None,
+        "pairing": None,
     }
-    return render(request, "accounts/account.html", context)
+    secret = shown_once.take(request, user_id=user.id)
+    if secret is not None:
+        kind, value = secret
+        if kind == "api_token":
+            context["new_api_token"] = value["token"]
+        elif kind == "pairing":
+            context["pairing"] = IssuedPairingCode(
+                code=value["code"], expires_at=datetime.fromisoformat(value["expires_at"])
+            )
+    response = render(request, "accounts/account.html", context)
+    if shown_once.COOKIE in request.COOKIES:
+        shown_once.forget(response)
+    return response
+
+
+def _show_once(request: HttpRequest, *, kind: str, value: dict[str, str], anchor: str) -> HttpResponse:
+    """Post/redirect/get: a reload of the page that follows cannot make another secret."""
+    response = redirect(f"{reverse('accounts:account')}#{anchor}")
+    shown_once.stash(response, user_id=request.user.id, kind=kind, value=value)
+    return response
 
 
 @never_cache
@@ -143,20 +155,87 @@ def revoke_session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return redirect("accounts:account")
 
 
-@account_action
+def confirmable_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An account action that a GET asks about first (what will happen, in words) and a POST does."""
+    return never_cache(require_http_methods(["GET", "POST"])(active_account_required(view)))
+
+
+def _confirm(request: HttpRequest, *, name: str, title: str, consequences: list[str], button: str) -> HttpResponse:
+    context = {
+        "name": name,
+        "title": title,
+        "consequences": consequences,
+        "button": button,
+        "action": request.path,
+        "danger": True,
+    }
+    return render(request, "accounts/confirm.html", context)
+
+
+def _current_token(user: object) -> object | None:
+    try:
+        return user.api_token
+    except ObjectDoesNotExist:
+        return None
+
+
+@confirmable_action
 def revoke_all_sessions_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        count = live_sessions_of(request.user).count()
+        return _confirm(
+            request,
+            name="revoke-all-sessions",
+            title="Sign out everywhere?",
+            consequences=[
+                f"All {count} signed-in sessions end at once: every browser and paired extension, this one included."
+                if count > 1
+                else "Your only signed-in session, this browser, ends at once.",
+                "Open pages and live streams stop; you sign in again here.",
+                "Your personal API token keeps working: revoke it separately if it may have leaked.",
+            ],
+            button="Sign out everywhere",
+        )
     count = services.revoke_all_sessions(user=request.user, reason="revoke_all")
     return _signed_out(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''} ended).")
 
 
-@account_action
+@confirmable_action
 def create_api_token_page(request: HttpRequest) -> HttpResponse:
-    # Rendered, not redirected: the raw token exists only in this one response.
-    return _render_account(request, new_api_token=services.create_api_token(user=request.user))
+    current = _current_token(request.user)
+    if request.method == "GET":
+        if current is None:
+            return redirect("accounts:account")
+        return _confirm(
+            request,
+            name="replace-api-token",
+            title="Replace your API token?",
+            consequences=[
+                f"Your current token {current.prefix}… stops working at once: scripts using it get 401.",
+                "A new token is shown once, on the next page. Copy it before you leave.",
+            ],
+            button="Replace token",
+        )
+    token = services.create_api_token(user=request.user)
+    return _show_once(request, kind="api_token", value={"token": token}, anchor="api-token-section")
 
 
-@account_action
+@confirmable_action
 def revoke_api_token_page(request: HttpRequest) -> HttpResponse:
+    current = _current_token(request.user)
+    if request.method == "GET":
+        if current is None:
+            return redirect("accounts:account")
+        return _confirm(
+            request,
+            name="revoke-api-token",
+            title="Revoke your API token?",
+            consequences=[
+                f"Your token {current.prefix}… stops working at once: scripts using it get 401.",
+                "You can create a new one afterwards.",
+            ],
+            button="Revoke token",
+        )
     if services.revoke_api_token(user=request.user):
         messages.success(request, "API token revoked.")
     return redirect("accounts:account")
@@ -164,4 +243,6 @@ def revoke_api_token_page(request: HttpRequest) -> HttpResponse:
 
 @account_action
 def create_pairing_code_page(request: HttpRequest) -> HttpResponse:
-    return _render_account(request, pairing=services.create_pairing_code(user=request.user))
+    issued = services.create_pairing_code(user=request.user)
+    value = {"code": issued.code, "expires_at": issued.expires_at.isoformat()}
+    return _show_once(request, kind="pairing", value=value, anchor="pairing-section")

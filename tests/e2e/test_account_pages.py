@@ -75,7 +75,7 @@ def test_people_register_get_approved_and_manage_their_account(chromium: Browser
     admin.get_by_role("link", name="Users", exact=True).click()
     expect(admin).to_have_url(f"{base}/admin/accounts/user/")
     admin.locator("tr", has_text="second@example.com").locator("input.action-select").check()
-    admin.select_option("select[name=action]", "approve")
+    admin.select_option("select[name=action]", "approve_as_operator")
     admin.click("button[name=index]")
     expect(admin.locator(".messagelist")).to_contain_text("Approved 1 user(s)")
     assert User.objects.get(email="second@example.com").status == Status.ACTIVE
@@ -84,8 +84,11 @@ def test_people_register_get_approved_and_manage_their_account(chromium: Browser
     trader.fill("input[name=email]", "second@example.com")
     trader.fill("input[name=password]", PASSWORD)
     trader.click("form button:has-text('Sign in')")
-    expect(trader).to_have_url(f"{base}/account")
+    # A trader signs in to the desk.
+    expect(trader).to_have_url(f"{base}/trade")
+    trader.goto(f"{base}/account")
     expect(trader.locator(".facts")).to_contain_text("second@example.com")
+    expect(trader.locator(".facts")).to_contain_text("OPERATOR")
     expect(trader.locator("nav")).not_to_contain_text("Admin")
 
     trader.click("text=Create token")
@@ -115,6 +118,7 @@ def test_a_wallet_owner_signs_in_with_ethereum(chromium: Browser, live_server, s
     expect(page).to_have_url(f"{base}/account")
     expect(page.locator("#wallet-address")).to_have_text(account.address)
     expect(page.locator("tbody")).to_contain_text("siwe")
+    save_screenshot(page, "account-signed-in-with-ethereum")
 
 
 def test_a_pending_wallet_owner_is_sent_to_the_pending_page(chromium: Browser, live_server, settings):
@@ -129,6 +133,7 @@ def test_a_pending_wallet_owner_is_sent_to_the_pending_page(chromium: Browser, l
     page.click("#siwe-button")
     expect(page).to_have_url(f"{base}/pending")
     assert User.objects.get(wallet_address=account.address).status == Status.PENDING
+    save_screenshot(page, "pending-wallet-owner")
 
 
 def test_the_wallet_button_explains_when_there_is_no_wallet(chromium: Browser, live_server):
@@ -136,6 +141,7 @@ def test_the_wallet_button_explains_when_there_is_no_wallet(chromium: Browser, l
     page.goto(f"{live_server.url}/login")
     page.click("#siwe-button")
     expect(page.locator("#siwe-status")).to_contain_text("No browser wallet found")
+    save_screenshot(page, "login-no-wallet")
 
 
 def test_the_page_checksums_addresses_like_eth_utils(chromium: Browser, live_server):
@@ -146,3 +152,4 @@ def test_the_page_checksums_addresses_like_eth_utils(chromium: Browser, live_ser
         "(list) => list.map((a) => window.HavenCapSiwe.toChecksumAddress(a.toLowerCase()))", addresses
     )
     assert computed == addresses
+    save_screenshot(page, "login")

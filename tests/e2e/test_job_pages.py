@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from apps.jobs.models import JobStatus, StrategyType
+from tests.e2e.conftest import save_screenshot
 from tests.jobs.api.factories import USDC, AgentFactory, JobEventFactory, JobFactory, OfferFactory, SnapshotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,6 +41,7 @@ def test_people_browse_the_jobs_and_open_one(chromium: Browser, live_server):
     page.click("button:has-text('Filter')")
     expect(page).to_have_url(re.compile(r"status=SUBMITTED"))
     expect(page.locator("table.jobs tbody tr")).to_have_count(1)
+    save_screenshot(page, "jobs-filtered")
 
     page.get_by_role("link", name="#11").click()
     expect(page).to_have_url(f"{live_server.url}/jobs/11")
@@ -49,3 +51,4 @@ def test_people_browse_the_jobs_and_open_one(chromium: Browser, live_server):
     expect(page.locator("#cex-config")).to_contain_text("5,000.000000 USDC")
     expect(page.locator("#snapshots tbody tr")).to_have_count(1)
     expect(page.locator("#offers")).to_contain_text("Provider")
+    save_screenshot(page, "job-detail")
