@@ -9,9 +9,19 @@ from apps.core import health
 from apps.trades.urls import app_api_urlpatterns as trades_app_api_urlpatterns
 from apps.trades.urls import desk_api_urlpatterns as trades_desk_api_urlpatterns
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages without the layout's icon link (admin, API docs).
+    The address is looked up per request: the static manifest may not exist at import time."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("favicon.svg")
+
+
 urlpatterns = [
-    # Browsers ask for /favicon.ico on pages without the layout's icon link (admin, API docs).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconView.as_view()),
     path("health", health.LivenessView.as_view()),
     path("health/ready", health.ReadinessView.as_view()),
     path("health/sidecar", health.SidecarView.as_view()),

@@ -6,7 +6,8 @@ no request is carried out twice:
 1. idempotency: a group already saved under the key answers the request (a different body is
    a 409);
 2. the account is read from the venue and the ticket decided, before anything is written;
-3. one transaction, under the account's lock, refuses a group whose entry would meet a
+3. one transaction, under the account's lock, asks the key again (a concurrent twin may have
+   won while this one waited), refuses a group whose entry would meet a
    position or standalone orders it cannot protect (409, `protection`) and saves the group, its
    entry (PENDING_SUBMIT) and its legs (WAITING); the unique (user, idempotency_key) index lets
    one of many concurrent requests win, the others read the winner's group;
@@ -103,8 +104,13 @@ def _orders_for(group: TradeGroup, data: dict[str, Any]) -> list[Order]:
 @transaction.atomic
 def _save_group(
     *, user: User, account_id: UUID, data: dict[str, Any], verdict: Verdict, ticket: Ticket, key: str, body_hash: str
-) -> TradeGroup:
+) -> tuple[TradeGroup, bool]:
     account = lock_active_account(account_id=account_id)
+    # Asked again under the account's lock: a concurrent request with the same key may have
+    # saved its group (and filled its entry) while this one waited, and its position must not
+    # be judged as standing in this request's way.
+    if existing := _replay(user=user, key=key, body_hash=body_hash):
+        return existing, False
     check_new_group(account=account, symbol=data["symbol"], side=data["side"])
     group = TradeGroup.objects.create(
         user=user,
@@ -122,7 +128,7 @@ def _save_group(
         decision=decision_json(verdict, ticket),
     )
     Order.objects.bulk_create(_orders_for(group, data))
-    return group
+    return group, True
 
 
 def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str = "") -> tuple[TradeGroup, bool]:
@@ -144,7 +150,7 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
         )
     refresh_symbol_orders(account=account, symbol=data["symbol"])
     try:
-        group = _save_group(
+        group, created = _save_group(
             user=user,
             account_id=account.id,
             data=data,
@@ -159,6 +165,8 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
         if existing is None:
             raise
         return existing, False
+    if not created:
+        return group, False
     return place_group(group_id=group.id), True
 
 
