@@ -200,20 +200,23 @@ def revoke_all_sessions_page(request: HttpRequest) -> HttpResponse:
     return _signed_out(request, f"Signed out everywhere ({count} session{'s' if count != 1 else ''} ended).")
 
 
+def _ask_about_the_token(request: HttpRequest, *, name: str, title: str, then: str, button: str) -> HttpResponse:
+    """The question before the current token is replaced or revoked (nothing to ask without one)."""
+    current = _current_token(request.user)
+    if current is None:
+        return redirect("accounts:account")
+    consequences = [f"Your token {current.prefix}… stops working at once: scripts using it get 401.", then]
+    return _confirm(request, name=name, title=title, consequences=consequences, button=button)
+
+
 @confirmable_action
 def create_api_token_page(request: HttpRequest) -> HttpResponse:
-    current = _current_token(request.user)
     if request.method == "GET":
-        if current is None:
-            return redirect("accounts:account")
-        return _confirm(
+        return _ask_about_the_token(
             request,
             name="replace-api-token",
             title="Replace your API token?",
-            consequences=[
-                f"Your current token {current.prefix}… stops working at once: scripts using it get 401.",
-                "A new token is shown once, on the next page. Copy it before you leave.",
-            ],
+            then="A new token is shown once, on the next page. Copy it before you leave.",
             button="Replace token",
         )
     token = services.create_api_token(user=request.user)
@@ -222,18 +225,12 @@ def create_api_token_page(request: HttpRequest) -> HttpResponse:
 
 @confirmable_action
 def revoke_api_token_page(request: HttpRequest) -> HttpResponse:
-    current = _current_token(request.user)
     if request.method == "GET":
-        if current is None:
-            return redirect("accounts:account")
-        return _confirm(
+        return _ask_about_the_token(
             request,
             name="revoke-api-token",
             title="Revoke your API token?",
-            consequences=[
-                f"Your token {current.prefix}… stops working at once: scripts using it get 401.",
-                "You can create a new one afterwards.",
-            ],
+            then="You can create a new one afterwards.",
             button="Revoke token",
         )
     if services.revoke_api_token(user=request.user):

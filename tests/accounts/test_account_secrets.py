@@ -75,7 +75,7 @@ def test_replacing_a_token_asks_first_and_says_what_stops_working(user, api):
 
     asked = client.get("/account/api-token")
     assert asked.status_code == 200
-    assert f"{prefix}… stops working at once" in asked.content.decode()
+    assert f"Your token {prefix}… stops working at once" in asked.content.decode()
     assert api.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
     replacement = create_token(client)

@@ -13,22 +13,12 @@ from apps.accounts.models import Role, Status, User
 from apps.exchanges.models import ExchangeAccount
 from apps.trades.models import Order, TradeGroup
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.test_approval_paper_account import SEED_ORDER as SEED_004_ORDER
 from tests.e2e.conftest import save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TRADER = "trader@havencap.io"
-# Seed 004, POST /orders: the example request as the seed writes it.
-SEED_004_ORDER = {
-    "market": "ETH_USDC",
-    "side": "BUY",
-    "orderType": "LIMIT",
-    "quantity": 1.5,
-    "price": 3200.00,
-    "timeInForce": "GTC",
-    "stopPrice": None,
-    "expiresAt": None,
-}
 # Seed 003, POST /api/v1/trades: its example's shape (entry, stop, two targets), sized to the
 # default risk rules: 0.1 BTC x 1,000 to the stop risks 100, the default max risk per trade.
 SEED_003_TRADE = {
