@@ -318,6 +318,8 @@
     if (!Number.isFinite(pnl)) return;
     const places = Number(row.dataset.quotePlaces || 2);
     pnlCell.textContent = formatSigned(pnl, places);
+    const unit = row.querySelector("[data-live-pnl-unit]");
+    if (unit) unit.hidden = false;
     pnlCell.classList.toggle("up", pnl > 0);
     pnlCell.classList.toggle("down", pnl < 0);
     const risk = Number(row.dataset.risk || 0);
