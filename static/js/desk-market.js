@@ -13,6 +13,7 @@
   const form = document.querySelector("form[data-ticket]");
   const hub = window.HavenCapTrading?.hub;
   if (!card || !hub) return;
+  const FILL_WIDTH_FROM_BARS = 40;
 
   const state = {
     account: card.dataset.accountId,
@@ -59,7 +60,7 @@
       layout: { background: { color: "#ffffff" }, textColor: "#626b7d", fontSize: 11 },
       grid: { vertLines: { color: "#f0f2f6" }, horzLines: { color: "#f0f2f6" } },
       rightPriceScale: { borderColor: "#dfe3ea" },
-      timeScale: { borderColor: "#dfe3ea", timeVisible: true, secondsVisible: false },
+      timeScale: { borderColor: "#dfe3ea", timeVisible: true, secondsVisible: false, barSpacing: 10, rightOffset: 4 },
       crosshair: { mode: charts.CrosshairMode ? charts.CrosshairMode.Normal : 0 },
     });
     series = chart.addSeries(charts.CandlestickSeries, {
@@ -103,7 +104,10 @@
     series.setData(bars);
     state.last = bars.length ? { ...bars[bars.length - 1] } : null;
     window.HavenCapDesk.bars = bars.length;
-    chart.timeScale().fitContent();
+    // A young market has a few candles: stretched to the full width they read as a wall of
+    // colour, so they keep their width and stand at the right until there are enough to fill it.
+    if (bars.length >= FILL_WIDTH_FROM_BARS) chart.timeScale().fitContent();
+    else chart.timeScale().scrollToRealTime();
     if (note) {
       note.textContent = body.collecting
         ? "Collecting prices: the chart starts at the current price and fills in a candle a minute as the market moves."
