@@ -102,7 +102,7 @@ def live_numbers(group: TradeGroup, price: Decimal | None) -> Live:
     pnl = r = None
     if price is not None and group.average_entry_price is not None:
         direction = 1 if group.side == "buy" else -1
-        pnl = group.realized_pnl + (price - (group.average_entry_price or 0)) * open_quantity * direction
+        pnl = group.realized_pnl + (price - group.average_entry_price) * open_quantity * direction
         r = pnl / planned_risk if planned_risk else None
     return Live(
         entry=entry,

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from apps.core.errors import ApiError
+from apps.core.fields import plain_amount
 from apps.exchanges.venues import venue_for
 from apps.trades.execution import refresh_order
 from apps.trades.models import LIVE_ORDER_STATUSES, OPEN_GROUP_STATUSES, Order, OrderRole, OrderStatus, TradeGroup
@@ -56,10 +57,6 @@ if TYPE_CHECKING:
     from apps.exchanges.models import ExchangeAccount
 
 ZERO = Decimal(0)
-
-
-def _amount(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value else "0"
 
 
 @dataclass(frozen=True)
@@ -118,17 +115,17 @@ def check_standalone_order(*, account: ExchangeAccount, symbol: str, side: str, 
     seen = _protection(account=account, symbol=symbol, group_side=group_side)
     if seen.free - quantity >= 0:
         return
-    held = ", ".join(f"trade group {gid} holds {_amount(q)}" for gid, q in seen.groups.items())
+    held = ", ".join(f"trade group {gid} holds {plain_amount(q)}" for gid, q in seen.groups.items())
     raise ApiError(
         status=409,
         code="POSITION_PROTECTED",
         message=(
-            f"This {side} of {_amount(quantity)} {symbol} would leave the {seen.side} position smaller than "
+            f"This {side} of {plain_amount(quantity)} {symbol} would leave the {seen.side} position smaller than "
             f"the trade groups protecting it ({held}; their stops and targets are sized to it). At most "
-            f"{_amount(max(seen.free, ZERO))} is held outside them. Close or change the trade group "
+            f"{plain_amount(max(seen.free, ZERO))} is held outside them. Close or change the trade group "
             f"(DELETE /api/v1/trades/{{id}}, PUT /api/v1/trades/{{id}}/tp) instead."
         ),
-        details={"tradeGroups": list(seen.groups), "available": _amount(max(seen.free, ZERO))},
+        details={"tradeGroups": list(seen.groups), "available": plain_amount(max(seen.free, ZERO))},
     )
 
 
@@ -142,10 +139,10 @@ def check_new_group(*, account: ExchangeAccount, symbol: str, side: str) -> None
     other = "short" if seen.side == "long" else "long"
     in_the_way = []
     if seen.held < 0:
-        in_the_way.append(f"the account is {other} {_amount(-seen.held)} {symbol}")
+        in_the_way.append(f"the account is {other} {plain_amount(-seen.held)} {symbol}")
     if seen.pending > 0:
         closing = "sell" if side == "buy" else "buy"
-        in_the_way.append(f"standalone {closing} orders for {_amount(seen.pending)} {symbol} are live")
+        in_the_way.append(f"standalone {closing} orders for {plain_amount(seen.pending)} {symbol} are live")
     if seen.groups:
         in_the_way.append("trade groups " + ", ".join(seen.groups) + " already hold the rest")
     raise ApiError(

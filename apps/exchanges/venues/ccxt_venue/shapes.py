@@ -1,4 +1,4 @@
-"""ccxt's unified order and trade structures as the protocol's dataclasses."""
+"""ccxt's unified order, trade and OHLCV structures as the protocol's dataclasses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from apps.exchanges.venues.base import OrderRequest, VenueOrder, VenueTrade
+from apps.exchanges.venues.base import Candle, OrderRequest, VenueOrder, VenueTrade
 from apps.exchanges.venues.ccxt_venue.markets import dec, when
 
 # ccxt's order states -> the protocol's; `open` splits on whether anything has filled.
@@ -70,3 +70,16 @@ def venue_trade(raw: dict[str, Any], *, platform: Callable[[str | None], str]) -
         executed_at=when(raw.get("timestamp")),
         realized_pnl=dec(pnl),
     )
+
+
+def candles_from_ohlcv(rows: list[list[Any]] | None) -> list[Candle]:
+    """ccxt's `[ms, open, high, low, close, volume]` rows as candles, oldest first; rows with a
+    missing price are left out."""
+    candles = []
+    for row in sorted(rows or [], key=lambda r: int(r[0] or 0)):
+        prices = [dec(value) for value in row[1:5]]
+        if any(price is None for price in prices):
+            continue
+        volume = dec(row[5]) if len(row) > 5 else None
+        candles.append(Candle(when(row[0]), *prices, volume=volume))
+    return candles

@@ -38,9 +38,8 @@ from apps.exchanges.venues.ccxt_venue.markets import (
     from_ccxt_symbol,
     plain,
     remember_book,
-    when,
 )
-from apps.exchanges.venues.ccxt_venue.shapes import venue_order, venue_trade
+from apps.exchanges.venues.ccxt_venue.shapes import candles_from_ohlcv, venue_order, venue_trade
 
 logger = logging.getLogger(__name__)
 
@@ -411,11 +410,4 @@ class CcxtVenue:
         if exchange.timeframes and timeframe not in exchange.timeframes:
             raise UnsupportedTimeframe(f"{self.info.name} has no {timeframe} candles.")
         rows = self._call(f"fetch {symbol} candles", exchange.fetch_ohlcv, market["symbol"], timeframe, None, limit)
-        candles = []
-        for row in sorted(rows or [], key=lambda r: int(r[0] or 0)):
-            prices = [dec(value) for value in row[1:5]]
-            if any(price is None for price in prices):
-                continue
-            volume = dec(row[5]) if len(row) > 5 else None
-            candles.append(Candle(when(row[0]), *prices, volume=volume))
-        return candles[-limit:]
+        return candles_from_ohlcv(rows)[-limit:]
