@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.accounts.factories import PASSWORD
 from tests.conftest import require_binary
 
 CHROMIUM_ARGS = [
@@ -48,3 +49,24 @@ def save_screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+# Where a trader lands after signing in without a `next`.
+DESK = "/trade"
+
+
+def sign_in(page: Page, base: str, email: str, next_path: str | None = None) -> None:
+    """Sign in on the login page with the factories' password, and arrive at `next_path` (the
+    desk when none is asked for)."""
+    page.goto(f"{base}/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button:has-text('Sign in')")
+    expect(page).to_have_url(f"{base}{next_path or DESK}")
+
+
+def register(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/register")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Create account')")

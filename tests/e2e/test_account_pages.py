@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.models import Status, User
 from tests.accounts.factories import PASSWORD, UserFactory, wallet
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import register, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,13 +44,6 @@ def connect_fake_wallet(page: Page, account: Account) -> None:
 
     page.expose_function("walletSign", personal_sign)
     page.add_init_script(FAKE_WALLET % json.dumps(account.address.lower()))
-
-
-def register(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/register")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('Create account')")
 
 
 def test_people_register_get_approved_and_manage_their_account(chromium: Browser, live_server):

@@ -9,19 +9,15 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from apps.accounts.models import ApiToken, AuthSession
-from tests.accounts.factories import PASSWORD, UserFactory
-from tests.e2e.conftest import save_screenshot
+from tests.accounts.factories import UserFactory
+from tests.e2e.conftest import save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def signed_in(chromium: Browser, base: str, email: str) -> Page:
     page = chromium.new_context().new_page()
-    page.goto(f"{base}/login?next=/account")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button:has-text('Sign in')")
-    expect(page).to_have_url(f"{base}/account")
+    sign_in(page, base, email, "/account")
     return page
 
 

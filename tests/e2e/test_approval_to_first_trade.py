@@ -7,14 +7,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from apps.accounts.models import Role, Status, User
 from apps.exchanges.models import ExchangeAccount
 from apps.trades.models import Order, TradeGroup
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.accounts.test_approval_paper_account import SEED_ORDER as SEED_004_ORDER
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import register, save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,26 +49,16 @@ async ({ url, body }) => {
 """
 
 
-def sign_in(page: Page, base: str, email: str, path: str = "/login") -> None:
-    page.goto(f"{base}{path}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button:has-text('Sign in')")
-
-
 def test_an_operator_approved_in_the_admin_trades_on_paper_at_once(chromium: Browser, live_server):
     base = live_server.url
     admin_user = UserFactory(email="admin@havencap.io", role=Role.ADMIN)
     admin = chromium.new_context().new_page()
     trader = chromium.new_context().new_page()
 
-    trader.goto(f"{base}/register")
-    trader.fill("input[name=email]", TRADER)
-    trader.fill("input[name=password]", PASSWORD)
-    trader.click("button:has-text('Create account')")
+    register(trader, base, TRADER)
     expect(trader).to_have_url(f"{base}/pending")
 
-    sign_in(admin, base, admin_user.email, "/login?next=/admin/")
+    sign_in(admin, base, admin_user.email, "/admin/")
     expect(admin).to_have_url(f"{base}/admin/")
     admin.get_by_role("link", name="Users", exact=True).click()
     row = admin.locator("#result_list tr", has_text=TRADER)

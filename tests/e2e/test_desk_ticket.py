@@ -17,8 +17,8 @@ from apps.exchanges.paper.engine import fund_account
 from apps.exchanges.paper.feed import tick_market
 from apps.trades.models import TradeGroup
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import save_screenshot
-from tests.e2e.test_trading_pages import LIVE_TIMEOUT_MS, as_a_worker, fill_ticket, sign_in, ws_url  # noqa: F401
+from tests.e2e.conftest import save_screenshot, sign_in
+from tests.e2e.test_trading_pages import LIVE_TIMEOUT_MS, as_a_worker, fill_ticket, ws_url  # noqa: F401
 from tests.exchanges.factories import ExchangeAccountFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.django_db(transaction=True)]

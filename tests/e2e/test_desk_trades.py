@@ -16,8 +16,8 @@ from apps.exchanges.paper.engine import fund_account, set_price
 from apps.trades.models import GroupStatus, OrderRole, OrderStatus, TradeGroup
 from apps.trades.services.sync import sync_group
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import save_screenshot
-from tests.e2e.test_trading_pages import LIVE_TIMEOUT_MS, as_a_worker, fill_ticket, sign_in, ws_url  # noqa: F401
+from tests.e2e.conftest import save_screenshot, sign_in
+from tests.e2e.test_trading_pages import LIVE_TIMEOUT_MS, as_a_worker, fill_ticket, ws_url  # noqa: F401
 from tests.exchanges.factories import ExchangeAccountFactory
 from tests.trades.factories import OrderFactory, TradeGroupFactory
 

@@ -15,10 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 from apps.exchanges.paper.engine import fund_account, set_price
 from apps.trades.models import OrderRole, OrderStatus, TradeGroup
 from apps.trades.services.sync import sync_group
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.conftest import require_binary
 from tests.core.servers import BIN, daphne, free_port
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import save_screenshot, sign_in
 from tests.exchanges.factories import ExchangeAccountFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.django_db(transaction=True)]
@@ -50,14 +50,6 @@ def as_a_worker(work: Callable[[], None]) -> None:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(run).result(timeout=60)
-
-
-def sign_in(page: Page, base: str, email: str, next_path: str) -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button:has-text('Sign in')")
-    expect(page).to_have_url(f"{base}{next_path}")
 
 
 def fill_ticket(page: Page) -> None:

@@ -10,8 +10,8 @@ from apps.accounts.models import Role
 from apps.accounts.permissions import VIEWER_MESSAGE
 from apps.exchanges.models import ExchangeAccount
 from apps.trades.models import RiskConfig
-from tests.accounts.factories import PASSWORD, UserFactory
-from tests.e2e.conftest import save_screenshot
+from tests.accounts.factories import UserFactory
+from tests.e2e.conftest import save_screenshot, sign_in
 from tests.exchanges.factories import FundedPaperAccountFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,11 +42,7 @@ def signed_in_viewer(chromium: Browser, base: str) -> tuple[Page, ExchangeAccoun
     viewer = UserFactory(role=Role.VIEWER)
     account = FundedPaperAccountFactory(user=viewer, label="Watched paper")
     page = chromium.new_context().new_page()
-    page.goto(f"{base}/login?next=/exchanges")
-    page.fill("input[name=email]", viewer.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button:has-text('Sign in')")
-    expect(page).to_have_url(f"{base}/exchanges")
+    sign_in(page, base, viewer.email, "/exchanges")
     return page, account
 
 
