@@ -1,8 +1,21 @@
 """Wallet-signature auth for the agent-jobs writes (seeds 000-002).
 
-A client signs `AACP:<scope>:<jobId>:<timestamp_ms>` with EIP-191 (personal_sign) and sends
-`X-Wallet-Address`, `X-Wallet-Signature` and `X-Wallet-Timestamp`. The timestamp must be within
-five minutes either way.
+A client signs, with EIP-191 (personal_sign), a message that names the whole request:
+
+    AACP:<scope>:<jobId>:<timestamp_ms>
+    <METHOD> <path with its query string>
+    sha256:<hex sha256 of the exact request body bytes>
+
+and sends `X-Wallet-Address`, `X-Wallet-Signature` and `X-Wallet-Timestamp`. The timestamp must
+be within five minutes either way. The first line is the seeds' message; the other two bind it to
+one method, one path and one body, so a signature made to submit an offer can never withdraw
+one (both share the `offers` scope) nor act for another agent. An empty body hashes to
+sha256("") = e3b0c442...b855.
+
+The seeds' bare first line (`AACP:<scope>:<jobId>:<timestamp_ms>`) is still accepted where a
+seed documents it for an action that cannot be turned into another: the offer submit
+(`accept_seed_message=True`). There the body is bound by the replay store below instead: the
+first request to use the message fixes its method, path and body.
 
 Every wallet-signed write goes through `wallet_signed_write`, which makes a signed message do
 one thing (seed 002: "submitting the same offer twice returns the existing record"):
@@ -39,13 +52,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.http.request import RawPostDataException
 from drf_spectacular.utils import OpenApiParameter
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.core.errors import ApiError
 
@@ -67,25 +83,73 @@ WALLET_AUTH_PARAMETERS = [
         str,
         OpenApiParameter.HEADER,
         required=True,
-        description="EIP-191 signature of AACP:<scope>:<jobId>:<timestamp_ms>",
+        description=(
+            "EIP-191 signature of the three lines `AACP:<scope>:<jobId>:<timestamp_ms>`, "
+            "`<METHOD> <path>` and `sha256:<hex sha256 of the body bytes>`, joined by newlines"
+        ),
     ),
     OpenApiParameter("X-Wallet-Timestamp", str, OpenApiParameter.HEADER, required=True, description="unix ms"),
 ]
 
 
 def wallet_message(*, scope: str, job_id: str, timestamp_ms: int | str) -> str:
+    """The seeds' message: the first line of every signed message."""
     return f"AACP:{scope}:{job_id}:{timestamp_ms}"
+
+
+def bound_wallet_message(
+    *, scope: str, job_id: str, timestamp_ms: int | str, method: str, path: str, body: bytes
+) -> str:
+    """The message a request is signed with: the seeds' line, then its method and path, then
+    the sha256 of its exact body bytes."""
+    first = wallet_message(scope=scope, job_id=job_id, timestamp_ms=timestamp_ms)
+    return f"{first}\n{method.upper()} {path}\nsha256:{hashlib.sha256(body).hexdigest()}"
+
+
+class WalletSignedView(APIView):
+    """Base of every wallet-signed write view: public (the wallet signature is the auth), and
+    the body is read as bytes before DRF parses it, so the signature can cover the exact bytes."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method not in SAFE_METHODS:
+            request._request.body  # noqa: B018 -- Django keeps the bytes; DRF then parses a copy
+        super().initial(request, *args, **kwargs)
 
 
 def _refuse(code: str, message: str) -> ApiError:
     return ApiError(status=401, code=code, message=message)
 
 
-def verify_wallet_signature(request: Request, *, scope: str, job_id: str, now_ms: int | None = None) -> str:
-    """The checksummed address that signed this request for `scope` and `job_id`, or a 401
-    saying exactly what is wrong: a missing header, a malformed one, a stale or future
-    timestamp, or a signature by someone else. It does not remember the signature: a write
-    goes through `wallet_signed_write`, which does."""
+def _signed_body(request: Request) -> bytes:
+    try:
+        return request._request.body
+    except RawPostDataException:
+        raise RuntimeError("A wallet-signed write must be a WalletSignedView: its body was parsed unkept.") from None
+
+
+def _recover(message: str, signature: str) -> str | None:
+    try:
+        return Account.recover_message(encode_defunct(text=message), signature=signature)
+    except Exception:  # eth-account raises several types for unrecoverable signatures
+        return None
+
+
+def verify_wallet_signature(
+    request: Request,
+    *,
+    scope: str,
+    job_id: str,
+    accept_seed_message: bool = False,
+    now_ms: int | None = None,
+) -> tuple[str, str]:
+    """`(signer, signed message)`: the checksummed address that signed this request (its method,
+    path and body) for `scope` and `job_id`, or a 401 saying exactly what is wrong: a missing
+    header, a malformed one, a stale or future timestamp, or a signature by someone else or of
+    something else. With `accept_seed_message`, the seeds' bare message counts too. It does not
+    remember the signature: a write goes through `wallet_signed_write`, which does."""
     address = request.headers.get("X-Wallet-Address", "").strip()
     signature = request.headers.get("X-Wallet-Signature", "").strip()
     timestamp = request.headers.get("X-Wallet-Timestamp", "").strip()
@@ -114,16 +178,27 @@ def verify_wallet_signature(request: Request, *, scope: str, job_id: str, now_ms
     if skew < -MAX_SKEW_MS:
         raise _refuse("WALLET_TIMESTAMP_STALE", "X-Wallet-Timestamp is more than 5 minutes old; sign again.")
 
-    message = wallet_message(scope=scope, job_id=job_id, timestamp_ms=timestamp)
-    try:
-        signer = Account.recover_message(encode_defunct(text=message), signature=signature)
-    except Exception:  # eth-account raises several types for unrecoverable signatures
-        signer = None
     claimed = to_checksum_address(address)
-    if signer != claimed:
-        raise _refuse("WALLET_SIGNATURE_INVALID", f"The signature is not {claimed}'s signature of {message!r}.")
-
-    return claimed
+    bound = bound_wallet_message(
+        scope=scope,
+        job_id=job_id,
+        timestamp_ms=timestamp,
+        method=request.method,
+        path=request.get_full_path(),
+        body=_signed_body(request),
+    )
+    if _recover(bound, signature) == claimed:
+        return claimed, bound
+    seed = wallet_message(scope=scope, job_id=job_id, timestamp_ms=timestamp)
+    signer_of_seed = _recover(seed, signature)
+    if accept_seed_message and signer_of_seed == claimed:
+        return claimed, seed
+    if signer_of_seed == claimed:
+        raise _refuse(
+            "WALLET_MESSAGE_UNBOUND",
+            f"This action needs a signature that names it: sign {bound!r}, not the bare {seed!r}.",
+        )
+    raise _refuse("WALLET_SIGNATURE_INVALID", f"The signature is not {claimed}'s signature of {bound!r}.")
 
 
 def _fingerprint(request: Request) -> str:
@@ -141,12 +216,14 @@ def wallet_signed_write(
     scope: str,
     job_id: str,
     write: Callable[[str], Response],
+    accept_seed_message: bool = False,
     now_ms: int | None = None,
 ) -> Response:
     """Run `write(signer)` once per signed message and answer an identical replay with its first
     answer (see the module docstring for the rules and why an error does not use a signature)."""
-    signer = verify_wallet_signature(request, scope=scope, job_id=job_id, now_ms=now_ms)
-    message = wallet_message(scope=scope, job_id=job_id, timestamp_ms=request.headers["X-Wallet-Timestamp"].strip())
+    signer, message = verify_wallet_signature(
+        request, scope=scope, job_id=job_id, accept_seed_message=accept_seed_message, now_ms=now_ms
+    )
     key = "wallet-sig:" + hashlib.sha256(f"{signer}|{message}".encode()).hexdigest()
     fingerprint = _fingerprint(request)
     token = secrets.token_hex(8)

@@ -1,12 +1,12 @@
-"""EIP-191 wallet-signature auth: AACP:<scope>:<jobId>:<timestamp_ms>, 5 minutes, once."""
+"""EIP-191 wallet-signature auth: `AACP:<scope>:<jobId>:<timestamp_ms>` bound to the request's
+method, path and body bytes; 5 minutes; once."""
 
 import time
 
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_defunct
 
-from apps.core.wallet_auth import wallet_message
+from tests.core.wallet_signing import json_bytes, wallet_headers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
 
@@ -22,19 +22,18 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def headers(account, *, scope="offers", job_id="7", timestamp=None, address=None, signer=None):
-    timestamp = now_ms() if timestamp is None else timestamp
-    message = wallet_message(scope=scope, job_id=job_id, timestamp_ms=timestamp)
-    signature = (signer or account).sign_message(encode_defunct(text=message)).signature.hex()
-    return {
-        "HTTP_X_WALLET_ADDRESS": address or account.address,
-        "HTTP_X_WALLET_SIGNATURE": "0x" + signature.removeprefix("0x"),
-        "HTTP_X_WALLET_TIMESTAMP": str(timestamp),
-    }
+def headers(account, *, scope="offers", job_id="7", timestamp=None, address=None, signer=None, body=None, seed=False):
+    """Signed for POST /api/v1/jobs/7/signed with `body` (the bound message), or `seed`: the bare one."""
+    where = {} if seed else {"method": "POST", "path": "/api/v1/jobs/7/signed", "body": json_bytes(body or {})}
+    sent = wallet_headers(account, scope=scope, job_id=job_id, timestamp=timestamp, signer=signer, **where)
+    if address:
+        sent["HTTP_X_WALLET_ADDRESS"] = address
+    return sent
 
 
-def post(api, job_id="7", body=None, **extra):
-    return api.post(f"/api/v1/jobs/{job_id}/signed", body or {}, format="json", **extra)
+def post(api, job_id="7", body=None, *, route="signed", **extra):
+    raw = json_bytes(body or {})
+    return api.post(f"/api/v1/jobs/{job_id}/{route}", raw, content_type="application/json", **extra)
 
 
 def refusal(response):
@@ -70,7 +69,25 @@ def test_it_answers_an_identical_replay_and_rejects_the_signature_on_another_bod
     assert first.status_code == 200
     again = post(api, **sent)
     assert (again.status_code, again.json()) == (200, first.json())
-    assert refusal(post(api, body={"agentId": "9"}, **sent)) == "WALLET_SIGNATURE_REPLAYED"
+    assert refusal(post(api, body={"agentId": "9"}, **sent)) == "WALLET_SIGNATURE_INVALID"
+
+
+def test_a_bound_signature_names_the_request_it_was_made_for(api, wallet):
+    sent = headers(wallet, body={"agentId": "5"})
+    refused = post(api, body={"agentId": "6"}, **sent)
+    assert refusal(refused) == "WALLET_SIGNATURE_INVALID"
+    assert "POST /api/v1/jobs/7/signed" in refused.json()["error"]["message"]
+    assert post(api, body={"agentId": "5"}, **sent).status_code == 200
+
+
+def test_the_bare_seed_message_is_refused_where_the_action_must_be_named(api, wallet):
+    assert refusal(post(api, **headers(wallet, seed=True))) == "WALLET_MESSAGE_UNBOUND"
+
+
+def test_the_bare_seed_message_still_works_where_a_seed_documents_it(api, wallet):
+    sent = headers(wallet, seed=True)
+    assert post(api, route="signed-seed", **sent).json() == {"signer": wallet.address}
+    assert refusal(post(api, route="signed-seed", body={"agentId": "9"}, **sent)) == "WALLET_SIGNATURE_REPLAYED"
 
 
 def test_it_rejects_a_stale_wallet_timestamp(api, wallet):

@@ -54,7 +54,10 @@ def request(headers, body=None, *, method="post", path="/api/v1/jobs/7/offers") 
 
 
 def send(headers, write, body=None, **where) -> Response:
-    return wallet_signed_write(request(headers, body, **where), scope="offers", job_id="7", write=write)
+    # The seed's bare message binds no body: the replay store is what ties it to its first request.
+    return wallet_signed_write(
+        request(headers, body, **where), scope="offers", job_id="7", write=write, accept_seed_message=True
+    )
 
 
 def refusal(call) -> ApiError:
@@ -123,7 +126,9 @@ def test_a_replay_after_the_timestamp_window_is_stale_not_answered():
     send(headers, write)
     later = request(headers)
     error = refusal(
-        lambda: wallet_signed_write(later, scope="offers", job_id="7", write=write, now_ms=timestamp + 6 * 60_000)
+        lambda: wallet_signed_write(
+            later, scope="offers", job_id="7", write=write, accept_seed_message=True, now_ms=timestamp + 6 * 60_000
+        )
     )
     assert error.error_code == "WALLET_TIMESTAMP_STALE"
     assert write.runs == 1

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from apps.core.errors import ApiError
 from apps.core.pagination import PageLimitPagination, PageSizePagination
+from apps.core.wallet_auth import WalletSignedView, wallet_signed_write
 
 
 class _Body(serializers.Serializer):
@@ -51,15 +52,18 @@ class Numbers(APIView):
         return paginator.get_paginated_response(page)
 
 
-class WalletSigned(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
+class WalletSigned(WalletSignedView):
+    """A wallet-signed write; `/signed-seed` also takes the seeds' bare message."""
+
+    accept_seed_message = False
 
     def post(self, request, job_id):
-        from apps.core.wallet_auth import wallet_signed_write
-
         return wallet_signed_write(
-            request, scope="offers", job_id=job_id, write=lambda signer: Response({"signer": signer})
+            request,
+            scope="offers",
+            job_id=job_id,
+            write=lambda signer: Response({"signer": signer}),
+            accept_seed_message=self.accept_seed_message,
         )
 
 
@@ -75,6 +79,7 @@ family_routes = [
 
 urlpatterns = [
     path("api/v1/jobs/<str:job_id>/signed", WalletSigned.as_view()),
+    path("api/v1/jobs/<str:job_id>/signed-seed", WalletSigned.as_view(accept_seed_message=True)),
     path("api/v1/jobs/", include(family_routes)),
     path("api/v1/trades/", include(family_routes)),
     path("api/droids/", include(family_routes)),

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
-from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, wallet_signed_write
+from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, WalletSignedView, wallet_signed_write
 from apps.jobs.api.params import (
     JOB_ID_PARAMETER,
     MAX_STORED_ID,
@@ -31,12 +29,18 @@ from apps.jobs.serializers import (
     WithdrawnOfferEnvelopeSerializer,
 )
 
+_SIGNING = (
+    "Wallet auth: sign the three lines `AACP:offers:<jobId>:<timestamp_ms>`, `<METHOD> <path>` and "
+    "`sha256:<hex sha256 of the exact body bytes>`, joined by `\\n`, so the signature authorises this "
+    "one request and no other. "
+)
 _RULES = (
-    "Wallet auth: sign `AACP:offers:<jobId>:<timestamp_ms>`. The same signed request sent again (same "
+    "The same signed request sent again (same "
     "headers, method, path and body) answers the first success again and changes nothing; the same "
     "signature on another request is 401 WALLET_SIGNATURE_REPLAYED, and while the first is still "
     "running, 409 WALLET_REQUEST_IN_PROGRESS. A refused request does not use its signature up. "
-    "Errors: 400 malformed ids or body; 401 wallet auth; 404 JOB_NOT_FOUND / AGENT_NOT_FOUND / "
+    "Errors: 400 malformed ids or body; 401 wallet auth (WALLET_MESSAGE_UNBOUND: a bare seed message "
+    "where the action must be named); 404 JOB_NOT_FOUND / AGENT_NOT_FOUND / "
     "OFFER_NOT_FOUND; 409 JOB_NOT_OPEN (job not "
     "OPEN or FUNDED) / OFFER_NOT_PENDING; 403 SIGNER_NOT_OWNER (signer is not ownerAddress), "
     "NOT_AGENT_OWNER (the chain says ownerAddress does not hold the agent NFT), REPUTATION_TOO_LOW "
@@ -49,10 +53,7 @@ class _ValidatedAgentId(serializers.RegexField):
         super().__init__(POSITIVE_INTEGER, error_messages={"invalid": "must be a positive integer string."})
 
 
-class OfferListCreateView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
+class OfferListCreateView(WalletSignedView):
     class InputSerializer(serializers.Serializer):
         agentId = _ValidatedAgentId()
         ownerAddress = AddressField()
@@ -74,7 +75,10 @@ class OfferListCreateView(APIView):
         operation_id="jobs_offers_create",
         auth=[],
         summary="Offer to be a job's provider",
-        description="201 for a new offer, 200 with the standing record when it was already made. " + _RULES,
+        description="201 for a new offer, 200 with the standing record when it was already made. "
+        + _SIGNING
+        + "The seed's bare `AACP:offers:<jobId>:<timestamp_ms>` is accepted here too: the first request "
+        "that uses it fixes its body. " + _RULES,
         parameters=[JOB_ID_PARAMETER, *WALLET_AUTH_PARAMETERS],
         request=InputSerializer,
         examples=[OpenApiExample("offer", value={"agentId": "5", "ownerAddress": "0x" + "ab" * 20}, request_only=True)],
@@ -99,13 +103,10 @@ class OfferListCreateView(APIView):
             )
             return Response({"success": True, "data": OfferSerializer(offer).data}, status=201 if created else 200)
 
-        return wallet_signed_write(request, scope="offers", job_id=str(number), write=submit)
+        return wallet_signed_write(request, scope="offers", job_id=str(number), write=submit, accept_seed_message=True)
 
 
-class OfferWithdrawView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
+class OfferWithdrawView(WalletSignedView):
     class InputSerializer(serializers.Serializer):
         ownerAddress = AddressField()
 
@@ -114,7 +115,10 @@ class OfferWithdrawView(APIView):
         operation_id="jobs_offers_destroy",
         auth=[],
         summary="Withdraw a PENDING offer",
-        description='JSON body `{"ownerAddress": "0x..."}`: the wallet that made the offer. ' + _RULES,
+        description='JSON body `{"ownerAddress": "0x..."}`: the wallet that made the offer. '
+        + _SIGNING
+        + "The bare seed message is refused here (401 WALLET_MESSAGE_UNBOUND): it would equally authorise "
+        "a submit. " + _RULES,
         parameters=[JOB_ID_PARAMETER, id_parameter("agent_id", "the agent whose offer goes"), *WALLET_AUTH_PARAMETERS],
         request=InputSerializer,
         responses={200: WithdrawnOfferEnvelopeSerializer, **error_responses(Family.JOBS, 400, 401, 403, 404, 409)},

@@ -3,16 +3,14 @@ provider as a known agent, an open job and signed headers."""
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_defunct
 
-from apps.core.wallet_auth import wallet_message
 from apps.jobs.chain import ownership
 from apps.jobs.models import ContractDeployment, JobStatus
+from tests.core.wallet_signing import json_bytes, wallet_headers
 from tests.jobs.api.factories import USDC, AgentFactory, JobFactory
 from tests.jobs.conftest import CONTRACT_FIELDS, PROVIDER_ID
 
@@ -40,14 +38,17 @@ def account_of(chain, address):
 
 
 def signed(account, job_id=JOB_ID):
-    timestamp = int(time.time() * 1000)
-    message = wallet_message(scope="offers", job_id=str(job_id), timestamp_ms=timestamp)
-    signature = account.sign_message(encode_defunct(text=message)).signature.hex()
-    return {
-        "HTTP_X_WALLET_ADDRESS": account.address,
-        "HTTP_X_WALLET_SIGNATURE": "0x" + signature.removeprefix("0x"),
-        "HTTP_X_WALLET_TIMESTAMP": str(timestamp),
-    }
+    """The seed's bare `AACP:offers:<jobId>:<timestamp_ms>`, which the offer submit accepts."""
+    return wallet_headers(account, scope="offers", job_id=str(job_id))
+
+
+def signed_call(api, account, method, path, body, *, job_id=JOB_ID, timestamp=None):
+    """`method` `path` with a JSON body, signed as a wallet client signs: the bound message."""
+    raw = json_bytes(body)
+    headers = wallet_headers(
+        account, scope="offers", job_id=str(job_id), method=method, path=path, body=raw, timestamp=timestamp
+    )
+    return api.generic(method, path, raw, content_type="application/json", **headers)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from apps.jobs.chain import ownership
 from apps.jobs.models import ContractDeployment, JobStatus, Offer, OfferStatus
-from tests.jobs.api.conftest import JOB_ID, account_of, signed
+from tests.jobs.api.conftest import JOB_ID, account_of, signed, signed_call
 from tests.jobs.api.factories import USDC, AgentFactory, OfferFactory
 from tests.jobs.conftest import POOR_PROVIDER_ID, PROVIDER_ID
 
@@ -23,7 +23,7 @@ def offer(api, account, *, agent_id=PROVIDER_ID, owner=None, job_id=JOB_ID):
 
 def withdraw(api, account, *, agent_id=PROVIDER_ID, owner=None):
     url = f"/api/v1/jobs/{JOB_ID}/offers/{agent_id}"
-    return api.delete(url, {"ownerAddress": owner or account.address}, format="json", **signed(account))
+    return signed_call(api, account, "DELETE", url, {"ownerAddress": owner or account.address})
 
 
 def error_code(response, status):

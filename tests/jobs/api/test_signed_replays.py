@@ -1,11 +1,13 @@
 """Issue 8, item 11: resending a wallet-signed offer write with the same headers and body answers
-the first answer and changes nothing; the same signature on another request is still refused."""
+the first answer and changes nothing; the same signature on another request is still refused.
+Issue 9, item 11: a signature names its method, path and body, so it authorises nothing else."""
 
 from __future__ import annotations
 
 import pytest
 
 from apps.jobs.models import Offer, OfferStatus
+from tests.core.wallet_signing import json_bytes, wallet_headers
 from tests.jobs.api.conftest import JOB_ID, account_of, signed
 from tests.jobs.conftest import POOR_PROVIDER_ID, PROVIDER_ID
 
@@ -23,8 +25,26 @@ def submit(api, headers, owner, agent_id=PROVIDER_ID):
     return api.post(OFFERS, {"agentId": str(agent_id), "ownerAddress": owner}, format="json", **headers)
 
 
-def withdraw(api, headers, owner):
-    return api.delete(f"{OFFERS}/{PROVIDER_ID}", {"ownerAddress": owner}, format="json", **headers)
+def withdraw(api, headers, owner, agent_id=PROVIDER_ID):
+    raw = json_bytes({"ownerAddress": owner})
+    return api.delete(f"{OFFERS}/{agent_id}", raw, content_type="application/json", **headers)
+
+
+def withdrawal_headers(wallet, agent_id=PROVIDER_ID, **kwargs):
+    """Signed as a client signs a withdrawal: the bound message of DELETE on that offer."""
+    path = f"{OFFERS}/{agent_id}"
+    raw = json_bytes({"ownerAddress": wallet.address})
+    return wallet_headers(wallet, scope="offers", job_id=str(JOB_ID), method="DELETE", path=path, body=raw, **kwargs)
+
+
+def submission_headers(wallet, agent_id=PROVIDER_ID):
+    raw = json_bytes({"agentId": str(agent_id), "ownerAddress": wallet.address})
+    return wallet_headers(wallet, scope="offers", job_id=str(JOB_ID), method="POST", path=OFFERS, body=raw)
+
+
+def submit_raw(api, headers, owner, agent_id=PROVIDER_ID):
+    raw = json_bytes({"agentId": str(agent_id), "ownerAddress": owner})
+    return api.post(OFFERS, raw, content_type="application/json", **headers)
 
 
 def refused_code(response, status):
@@ -45,7 +65,7 @@ def test_a_resent_offer_answers_the_first_answer(api, wallet):
 def test_a_resent_offer_changes_nothing_even_after_a_withdrawal(api, wallet):
     headers = signed(wallet)
     submit(api, headers, wallet.address)
-    assert withdraw(api, signed(wallet), wallet.address).status_code == 200
+    assert withdraw(api, withdrawal_headers(wallet), wallet.address).status_code == 200
 
     resent = submit(api, headers, wallet.address)
 
@@ -61,16 +81,46 @@ def test_the_offer_signature_on_another_body_is_refused_and_changes_nothing(api,
     assert Offer.objects.count() == 1
 
 
-def test_the_offer_signature_cannot_withdraw(api, wallet):
-    headers = signed(wallet)
-    submit(api, headers, wallet.address)
-    assert refused_code(withdraw(api, headers, wallet.address), 401) == "WALLET_SIGNATURE_REPLAYED"
+def test_the_seed_offer_message_cannot_withdraw_even_unused(api, wallet):
+    submit(api, signed(wallet), wallet.address)
+    response = withdraw(api, signed(wallet), wallet.address)
+    assert refused_code(response, 401) == "WALLET_MESSAGE_UNBOUND"
+    assert "DELETE /api/v1/jobs/41/offers/2" in response.json()["error"]["message"]
     assert Offer.objects.get().status == OfferStatus.PENDING
+
+
+def test_a_signed_submission_cannot_withdraw(api, wallet):
+    headers = submission_headers(wallet)
+    assert submit_raw(api, headers, wallet.address).status_code == 201
+    assert refused_code(withdraw(api, headers, wallet.address), 401) == "WALLET_SIGNATURE_INVALID"
+    assert Offer.objects.get().status == OfferStatus.PENDING
+
+
+def test_a_signed_submission_covers_its_own_body_only_even_unused(api, wallet):
+    headers = submission_headers(wallet)
+    other_agent = submit_raw(api, headers, wallet.address, agent_id=POOR_PROVIDER_ID)
+    assert refused_code(other_agent, 401) == "WALLET_SIGNATURE_INVALID"
+    assert submit_raw(api, headers, wallet.address).status_code == 201
+
+
+def test_a_withdrawal_signed_for_one_agent_cannot_withdraw_another(api, wallet):
+    submit(api, signed(wallet), wallet.address)
+    headers = withdrawal_headers(wallet, agent_id=POOR_PROVIDER_ID)
+    assert refused_code(withdraw(api, headers, wallet.address), 401) == "WALLET_SIGNATURE_INVALID"
+    assert Offer.objects.get().status == OfferStatus.PENDING
+
+
+def test_the_signed_body_is_the_exact_bytes(api, wallet):
+    submit(api, signed(wallet), wallet.address)
+    headers = withdrawal_headers(wallet)
+    spaced = json_bytes({"ownerAddress": wallet.address}).replace(b":", b": ", 1) + b" "
+    response = api.delete(f"{OFFERS}/{PROVIDER_ID}", spaced, content_type="application/json", **headers)
+    assert refused_code(response, 401) == "WALLET_SIGNATURE_INVALID"
 
 
 def test_a_resent_withdrawal_answers_the_first_answer(api, wallet):
     submit(api, signed(wallet), wallet.address)
-    headers = signed(wallet)
+    headers = withdrawal_headers(wallet)
     first = withdraw(api, headers, wallet.address)
 
     again = withdraw(api, headers, wallet.address)
