@@ -53,11 +53,15 @@ def admin_user(db):
 
 
 @pytest.fixture
-def throttle_rates(monkeypatch):
-    """Set some throttle scopes' rates for one test: `throttle_rates(login="3/min")`."""
-    from rest_framework.throttling import ScopedRateThrottle
+def throttle_rates(settings):
+    """Set some throttle scopes' rates for one test: `throttle_rates(login="3/min")`.
+    The throttle reads REST_FRAMEWORK at each request, so a live server in this process sees it too."""
 
-    def set_rates(**rates: str) -> None:
-        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES, **rates})
+    def set_rates(**rates: str | None) -> None:
+        current = settings.REST_FRAMEWORK
+        settings.REST_FRAMEWORK = {
+            **current,
+            "DEFAULT_THROTTLE_RATES": {**current["DEFAULT_THROTTLE_RATES"], **rates},
+        }
 
     return set_rates

@@ -15,9 +15,13 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+import kombu.exceptions
+import redis.exceptions
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, UnreadablePostError
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -46,6 +50,7 @@ _DEFAULT_CODES = {
     405: "METHOD_NOT_ALLOWED",
     406: "NOT_ACCEPTABLE",
     409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
@@ -86,6 +91,31 @@ class ApiError(exceptions.APIException):
         self.details = details
 
 
+# Redis or the Celery broker out of reach is an outage, not a bug: the client gets a 503 that
+# names the part and the log gets one line, not a traceback.
+REDIS_OUTAGES: tuple[type[Exception], ...] = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class OutageError(ApiError):
+    """503: a part the request needs is down. Whoever raises it has logged its one warning line,
+    so the response is marked as logged: Django would add an ERROR line for every 5xx."""
+
+    def __init__(self, *, code: str, message: str) -> None:
+        super().__init__(status=503, code=code, message=message)
+
+
+def outage_error(exc: BaseException, *, path: str) -> OutageError | None:
+    """The 503 for an exception that means a part is down (and its one warning line), else None."""
+    if isinstance(exc, kombu.exceptions.OperationalError):
+        code, message = "BROKER_UNAVAILABLE", "Task broker unavailable; try again shortly."
+    elif isinstance(exc, REDIS_OUTAGES):
+        code, message = "CACHE_UNAVAILABLE", "Redis (cache) unavailable; try again shortly."
+    else:
+        return None
+    logger.warning("%s on %s (%s: %s)", message, path, type(exc).__name__, exc)
+    return OutageError(code=code, message=message)
+
+
 def error_body(
     family: Family | None,
     *,
@@ -116,6 +146,18 @@ def error_json_response(path: str, *, status: int, message: str, code: str | Non
         message=message,
     )
     return JsonResponse(body, status=status)
+
+
+OVERSIZE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def oversize_message(exc: Exception | None = None) -> str:
+    """What a client sent too much of, for a 413: Django's three upload limits."""
+    if isinstance(exc, TooManyFieldsSent):
+        return f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
+    if isinstance(exc, TooManyFilesSent):
+        return f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+    return f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[str]:
@@ -151,6 +193,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, OVERSIZE):
+        # Django's upload limits, met while the body is read or parsed: the client sent too much.
+        exc = ApiError(status=413, message=oversize_message(exc))
+    elif isinstance(exc, UnreadablePostError):
+        # The client went away mid-body (an OSError): its fault, and nobody is left to answer.
+        exc = exceptions.ParseError("The request body could not be read.")
+    elif (outage := outage_error(exc, path=path)) is not None:
+        exc = outage
 
     if isinstance(exc, exceptions.APIException):
         status = exc.status_code
@@ -176,4 +226,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     set_rollback()
     body = error_body(family_for_path(path) or Family.DESK, status=status, code=code, message=message, details=details)
-    return Response(body, status=status, headers=headers)
+    response = Response(body, status=status, headers=headers)
+    if isinstance(exc, OutageError):
+        response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

@@ -8,20 +8,46 @@ them under `prover_reference`, which is what the backend records.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
+from apps.core.tasks import enqueue_on_commit
 from apps.jobs.models import ProofRequest, ProofState
 from apps.jobs.prover_client import ProverRejected, prover_client
 
 logger = logging.getLogger(__name__)
 
 
+# A PENDING request unchanged for this long lost its send (the broker was down when it was made);
+# request_proof's own retries back off to 15 minutes, so this stays above that.
+RESEND_PENDING_AFTER = timedelta(minutes=20)
+
+
 def enqueue_proof_request(*, proof_request_id: int) -> None:
     """Sends the request to the prover from a worker once the current transaction commits."""
     from apps.jobs.tasks import request_proof  # tasks import the projection, which calls this
 
-    transaction.on_commit(lambda: request_proof.delay(proof_request_id))
+    enqueue_on_commit(request_proof, args=[proof_request_id], recovered_by="poll-proofs")
+
+
+def resend_stalled_proof_requests() -> int:
+    """Send again the requests PENDING for `RESEND_PENDING_AFTER`; `updated_at` is touched so each
+    is sent once per period, not on every poll. Sending twice is harmless: the submit locks the row
+    and only a PENDING request goes to the prover."""
+    cutoff = timezone.now() - RESEND_PENDING_AFTER
+    stalled = ProofRequest.objects.filter(state=ProofState.PENDING, updated_at__lt=cutoff)
+    resent = 0
+    for proof_request_id in stalled.values_list("pk", flat=True):
+        with transaction.atomic():
+            touched = ProofRequest.objects.filter(
+                pk=proof_request_id, state=ProofState.PENDING, updated_at__lt=cutoff
+            ).update(updated_at=timezone.now())
+            if touched:
+                enqueue_proof_request(proof_request_id=proof_request_id)
+                resent += 1
+    return resent
 
 
 @transaction.atomic

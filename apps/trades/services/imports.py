@@ -35,6 +35,7 @@ from django.utils import timezone
 from redis.exceptions import LockError
 from redis.lock import Lock
 
+from apps.core.tasks import enqueue_on_commit
 from apps.exchanges.models import AccountStatus, ExchangeAccount
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import AuthenticationFailed, TradePage, Venue, VenueError, VenueTrade
@@ -56,7 +57,7 @@ LIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 def _enqueue(import_id: UUID, *, countdown: int | None = None) -> None:
     from apps.trades.tasks import import_history
 
-    transaction.on_commit(lambda: import_history.apply_async(args=[str(import_id)], countdown=countdown))
+    enqueue_on_commit(import_history, args=[str(import_id)], countdown=countdown, recovered_by="resume-history-imports")
 
 
 @transaction.atomic

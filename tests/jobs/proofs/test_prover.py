@@ -13,13 +13,15 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
-from apps.jobs import prover_client
+from apps.jobs import proofs, prover_client
 from apps.jobs.models import ProofRequest, ProofState
 from apps.jobs.proofs import refresh_proof_state, submit_proof_request
 from apps.jobs.prover_client import ProverRejected, ProverUnavailable
@@ -263,16 +265,16 @@ def test_indexing_evaluate_enqueues_the_proof_request_on_commit(
 ):
     settings.PROVER_URL = "http://prover.invalid"
 
-    with mock.patch.object(request_proof, "delay") as delay:
+    with mock.patch.object(request_proof, "apply_async") as send:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             index()
-        delay.assert_not_called()  # nothing is sent before the follower's transaction commits
+        send.assert_not_called()  # nothing is sent before the follower's transaction commits
         for callback in callbacks:
             callback()
 
     proof = ProofRequest.objects.get(job__job_id=evaluating_job)
     assert proof.state == ProofState.PENDING
-    delay.assert_called_once_with(proof.pk)
+    send.assert_called_once_with(args=[proof.pk], countdown=None)
 
 
 def test_indexing_evaluate_without_a_prover_enqueues_nothing(
@@ -280,8 +282,30 @@ def test_indexing_evaluate_without_a_prover_enqueues_nothing(
 ):
     settings.PROVER_URL = ""
 
-    with mock.patch.object(request_proof, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(request_proof, "apply_async") as send, django_capture_on_commit_callbacks(execute=True):
         index()
 
     assert ProofRequest.objects.get(job__job_id=evaluating_job).state == ProofState.NOT_CONFIGURED
-    delay.assert_not_called()
+    send.assert_not_called()
+
+
+def test_a_request_whose_send_was_lost_is_sent_again_by_the_poll(
+    prover, pending, settings, django_capture_on_commit_callbacks
+):
+    """A request stays PENDING when its task never reached the broker; the poll sends it again."""
+    fresh = ProofRequestFactory(job=JobFactory(), state=ProofState.PENDING)
+    stalled_at = timezone.now() - proofs.RESEND_PENDING_AFTER - timedelta(minutes=1)
+    ProofRequest.objects.filter(pk=pending.pk).update(updated_at=stalled_at)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_proofs()
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_proofs()  # now PROVING: followed, not submitted again
+
+    pending.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (pending.state, pending.prover_reference) == (ProofState.PROVING, "proof-1")
+    assert fresh.state == ProofState.PENDING
+    # One submit; the second poll only asks how the now PROVING request is doing.
+    assert [method for method, *_ in prover.requests] == ["POST", "GET"]
