@@ -7,6 +7,13 @@ composed in config/asgi.py) puts into the scope:
 - `credential_is_live`: an async callable to check the credential again once those are joined.
 The consumer decides who may join which stream, joins, forwards, and closes the socket (4001)
 when its credential is revoked.
+
+A Redis outage does not close sockets: the channel layer (apps/core/channel_layer.py) keeps them
+open and rejoins their streams once Redis answers; events published meanwhile are lost.
+
+Close codes a client sees: 4001 when its session or token is revoked (sign in again, do not
+retry with the same credential); 1011 for an unexpected server error, or a dropped connection
+(1006) when a server process goes away: reconnect with back-off and SUBSCRIBE again.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
 
+from apps.core.channel_layer import OUTAGE_ERRORS, describe
 from apps.core.streams import PUBLIC_KINDS, USER_KINDS, group_for, parse_stream
 
 MAX_SUBSCRIPTIONS = 200
@@ -143,9 +151,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             await cache.aset_many({watch_key(stream): 1 for stream in public}, timeout=WATCH_SECONDS)
-        except Exception:
+        except OUTAGE_ERRORS as exc:
             # Losing the mark only means the feed may skip this stream until the next mark.
-            logger.warning("could not mark streams as watched", exc_info=True)
+            logger.warning("could not mark streams as watched: %s", describe(exc))
             return
         self.watch_marked.update(dict.fromkeys(public, time.monotonic()))
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from apps.core.errors import Family, error_body
 from apps.core.openapi import error_responses
-from apps.core.probes import run_readiness_checks
+from apps.core.probes import readiness
 
 
 class _Probe(APIView):
@@ -33,19 +33,30 @@ class LivenessView(_Probe):
 
 _Readiness = inline_serializer(
     "Readiness",
-    {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+    {
+        "status": serializers.CharField(),
+        "checks": serializers.DictField(child=serializers.CharField()),
+        "details": serializers.DictField(
+            help_text=(
+                "What a part reports beside ok or error, by part: `chain_node` has `headBlock`, "
+                "`headBlockAt` and, per follower under `indexer`, `indexedBlock`, `indexedBlockAt`, "
+                "`lagBlocks`, `lagSeconds`, `lastRunAt`, `secondsSinceLastRun` and `nodeDownSince`."
+            ),
+        ),
+    },
 )
 
 
 class ReadinessView(_Probe):
     @extend_schema(tags=["health"], auth=[], responses={200: _Readiness, 503: _Readiness})
     def get(self, request: Request) -> Response:
-        checks = run_readiness_checks()
-        failed = sorted(name for name, result in checks.items() if result != "ok")
-        if not failed:
-            return Response({"status": "ready", "checks": checks})
-        body = error_body(Family.DESK, status=503, code="NOT_READY", message=f"Not ready: {', '.join(failed)} failed.")
-        return Response({"status": "not_ready", "checks": checks, **body}, status=503)
+        report = readiness()
+        shown = {"checks": report.checks, "details": report.details}
+        if not report.failed:
+            return Response({"status": "ready", **shown})
+        message = f"Not ready: {', '.join(report.failed)} failed."
+        body = error_body(Family.DESK, status=503, code="NOT_READY", message=message)
+        return Response({"status": "not_ready", **shown, **body}, status=503)
 
 
 class SidecarView(_Probe):

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+
+from apps.core.channel_layer import OUTAGE_ERRORS, describe
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +52,61 @@ def _event(stream: str, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": "stream.event", "stream": stream, "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder))}
 
 
-def _send(event: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group_for(event["stream"]), event)
+class _Outage:
+    """Whether this process's last publish failed, so an outage logs one line as it starts and
+    one as it ends, not one per event (the market feed publishes several a second)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.since: float | None = None
+        self.dropped = 0
+
+    def failed(self, stream: str, exc: BaseException) -> None:
+        with self.lock:
+            self.dropped += 1
+            if self.since is not None:
+                return
+            self.since = time.monotonic()
+        logger.warning(
+            "Stream events are dropped: the channel layer is unavailable (%s); first lost on %s.",
+            describe(exc),
+            stream,
+        )
+
+    def sent(self) -> None:
+        if self.since is None:
+            return
+        with self.lock:
+            since, dropped, self.since, self.dropped = self.since, self.dropped, None, 0
+        if since is not None:
+            logger.warning(
+                "Stream events flow again after %.1fs; %d events were dropped meanwhile.",
+                time.monotonic() - since,
+                dropped,
+            )
 
 
-def publish(stream: str, data: dict[str, Any]) -> None:
+_outage = _Outage()
+
+
+def _send(event: dict[str, Any]) -> bool:
+    try:
+        async_to_sync(get_channel_layer().group_send)(group_for(event["stream"]), event)
+    except OUTAGE_ERRORS as exc:
+        _outage.failed(event["stream"], exc)
+        return False
+    _outage.sent()
+    return True
+
+
+def publish(stream: str, data: dict[str, Any]) -> bool:
     """Send `{"stream": stream, "data": data}` to the stream's subscribers now, from sync code.
 
-    Raises ValueError for a malformed stream name, TypeError for data JSON cannot carry.
+    Raises ValueError for a malformed stream name, TypeError for data JSON cannot carry. While
+    the channel layer's Redis is unreachable the event is dropped and False returned, never
+    raised: the state it announces is committed, and a subscriber re-reads it over REST.
     """
-    _send(_event(stream, data))
+    return _send(_event(stream, data))
 
 
 def publish_on_commit(stream: str, data: dict[str, Any]) -> None:

@@ -10,6 +10,11 @@ class ChainCursor(models.Model):
     block_number = models.BigIntegerField(null=True, blank=True)
     block_hash = models.CharField(max_length=66, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The node's state as the follower last saw it, here and not in a process: the beat and the
+    # workers restart, and an outage must log once when it starts and once when it ends.
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="last run that reached the node")
+    node_down_since = models.DateTimeField(null=True, blank=True)
+    node_error = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} at {self.block_number}"

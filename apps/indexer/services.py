@@ -7,12 +7,14 @@ import logging
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from apps.indexer.consumers import LogConsumer, log_consumer
 from apps.indexer.models import ChainCursor, ChainLog, IndexedBlock
+from apps.indexer.rpc import NODE_ERRORS, describe_node_error
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,9 @@ class FollowResult:
     logs: int = 0
     rolled_back_to: int | None = None
     skipped: str = ""
+
+
+CURSOR_HELD = "another runner holds the cursor"
 
 
 class ChainMoved(Exception):
@@ -111,14 +116,60 @@ def follow_chain(
 ) -> FollowResult:
     """Index the next batch of at most `batch_size` blocks that have `confirmations` blocks on
     top, or roll back a reorg first. Everything a run writes (logs, the consumer's state and
-    the cursor) commits together, so a crash mid-run leaves nothing half-written."""
+    the cursor) commits together, so a crash mid-run leaves nothing half-written.
+
+    A node that does not answer is a state, not an error: the run writes nothing, the cursor
+    records since when the node is down (logged once, as it goes down and as it comes back), and
+    the result says why it skipped."""
     consumer = log_consumer(cursor_name)
     ChainCursor.objects.get_or_create(name=cursor_name)
+    try:
+        result = _follow(w3, cursor_name, consumer, batch_size, confirmations, start_block)
+    except NODE_ERRORS as exc:
+        reason = describe_node_error(exc)
+        _node_went_down(cursor_name, reason)
+        return FollowResult(skipped=f"chain node unreachable: {reason}")
+    if result.skipped != CURSOR_HELD:
+        _node_answered(cursor_name)
+    return result
+
+
+def _node_went_down(cursor_name: str, reason: str) -> None:
+    # A conditional UPDATE: of runners that meet the same outage, exactly one logs it.
+    went_down = ChainCursor.objects.filter(name=cursor_name, node_down_since__isnull=True).update(
+        node_down_since=timezone.now(), node_error=reason[:200]
+    )
+    if went_down:
+        at = ChainCursor.objects.filter(name=cursor_name).values_list("block_number", flat=True).first()
+        where = "before its first block" if at is None else f"at block {at}"
+        logger.warning("Chain node unreachable (%s): %s stays %s until it answers.", reason, cursor_name, where)
+
+
+def _node_answered(cursor_name: str) -> None:
+    now = timezone.now()
+    down_since = ChainCursor.objects.filter(name=cursor_name).values_list("node_down_since", flat=True).first()
+    if down_since is None:
+        ChainCursor.objects.filter(name=cursor_name).update(checked_at=now)
+        return
+    came_back = ChainCursor.objects.filter(name=cursor_name, node_down_since__isnull=False).update(
+        node_down_since=None, node_error="", checked_at=now
+    )
+    if came_back:
+        logger.warning(
+            "Chain node answers again after %ds down: %s resumes indexing.",
+            (now - down_since).total_seconds(),
+            cursor_name,
+        )
+
+
+def _follow(
+    w3: Web3, cursor_name: str, consumer: LogConsumer, batch_size: int, confirmations: int, start_block: int
+) -> FollowResult:
     try:
         with transaction.atomic():
             cursor = _lock_cursor(cursor_name)
             if cursor is None:
-                return FollowResult(skipped="another runner holds the cursor")
+                return FollowResult(skipped=CURSOR_HELD)
             fork = _find_fork(w3, cursor)
             if fork is not None:
                 logger.warning("Reorg below block %s: rolling %s back to %s", cursor.block_number, cursor_name, fork)

@@ -5,12 +5,12 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from apps.indexer.rpc import chain_client
+from apps.indexer.rpc import NODE_ERRORS, chain_client, describe_node_error
 from apps.indexer.services import follow_chain
 from apps.jobs.consumer import CURSOR_NAME, first_deployment_block
 from apps.jobs.models import ProofRequest, ProofState
 from apps.jobs.projection.expiry import expire_overdue_jobs as expire
-from apps.jobs.proofs import refresh_proof_state, submit_proof_request
+from apps.jobs.proofs import refresh_proof_state, resend_stalled_proof_requests, submit_proof_request
 from apps.jobs.prover_client import ProverUnavailable
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ def index_chain() -> dict[str, int | str | None]:
         confirmations=settings.CHAIN_CONFIRMATIONS,
         start_block=start_block,
     )
+    if result.skipped:
+        return {"skipped": result.skipped}
     return {"from_block": result.from_block, "to_block": result.to_block, "logs": result.logs}
 
 
@@ -36,11 +38,16 @@ def index_chain() -> dict[str, int | str | None]:
 def expire_overdue_jobs() -> list[int]:
     # The node must sign for the sender: a configured keeper account, else its first account.
     w3 = chain_client()
-    sender = settings.JOBS_KEEPER_ADDRESS or next(iter(w3.eth.accounts), "")
-    if not sender:
-        logger.info("No account to send expire() from; overdue jobs stay until someone expires them.")
+    try:
+        sender = settings.JOBS_KEEPER_ADDRESS or next(iter(w3.eth.accounts), "")
+        if not sender:
+            logger.info("No account to send expire() from; overdue jobs stay until someone expires them.")
+            return []
+        return expire(w3=w3, sender=sender)
+    except NODE_ERRORS as exc:
+        # The indexer logs the outage as it starts and ends; the next run expires what is due.
+        logger.info("Overdue jobs not expired this run: chain node unreachable (%s).", describe_node_error(exc))
         return []
-    return expire(w3=w3, sender=sender)
 
 
 @shared_task(
@@ -67,8 +74,10 @@ def refresh_proof(proof_request_id: int) -> str:
 
 @shared_task(name="apps.jobs.tasks.poll_proofs")
 def poll_proofs() -> int:
-    """Fans out one refresh per request the prover is working on."""
+    """Fans out one refresh per request the prover is working on, and sends again the requests
+    still PENDING long after their last change (their send was lost to a broker outage)."""
     ids = list(ProofRequest.objects.filter(state=ProofState.PROVING).values_list("pk", flat=True))
     for proof_request_id in ids:
         refresh_proof.delay(proof_request_id)
+    resend_stalled_proof_requests()
     return len(ids)

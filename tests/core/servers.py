@@ -72,14 +72,17 @@ def port_open(port: int) -> bool:
 class Process:
     """A child process logging to a file; its log is shown when it fails to come up."""
 
-    def __init__(self, name: str, argv: list[str], log: Path, *, ready: Callable[[], bool]) -> None:
+    def __init__(
+        self, name: str, argv: list[str], log: Path, *, ready: Callable[[], bool], env: dict[str, str] | None = None
+    ) -> None:
         self.name, self.argv, self.log, self.ready = name, argv, log, ready
+        self.env = env or {}
         self.popen: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Process:
-        with self.log.open("wb") as out:
+        with self.log.open("ab") as out:
             self.popen = subprocess.Popen(
-                self.argv, cwd=settings.BASE_DIR, env=child_env(), stdout=out, stderr=subprocess.STDOUT
+                self.argv, cwd=settings.BASE_DIR, env={**child_env(), **self.env}, stdout=out, stderr=subprocess.STDOUT
             )
         return self
 
@@ -92,6 +95,12 @@ class Process:
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(timeout=5)
+
+    def kill(self) -> None:
+        """Stop it at once (SIGKILL), as a crash would; `with` may start it again."""
+        assert self.popen is not None, "start it with `with` first"
+        self.popen.kill()
+        self.popen.wait(timeout=10)
 
     def output(self, last: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-last:]
@@ -108,18 +117,38 @@ class Process:
         raise AssertionError(f"{self.name} was not ready within {timeout}s:\n{self.output()}")
 
 
-def daphne(log_dir: Path, port: int) -> Process:
-    """The WebSocket server, ready once it accepts connections on the port."""
+def daphne(log_dir: Path, port: int, *, env: dict[str, str] | None = None) -> Process:
+    """The WebSocket server, ready once it accepts connections on the port. `env` overrides
+    child_env(), e.g. `{"REDIS_URL": ...}` for a Redis of the test's own."""
     argv = [str(BIN / "daphne"), "--bind", LOOPBACK, "--port", str(port), "config.asgi:application"]
-    return Process("daphne", argv, log_dir / "daphne.log", ready=lambda: port_open(port))
+    return Process("daphne", argv, log_dir / "daphne.log", ready=lambda: port_open(port), env=env)
 
 
-def celery_worker(log_dir: Path, node: str) -> Process:
-    """A worker named `node`, ready once it answers a ping through the broker."""
+def gunicorn(log_dir: Path, port: int, *, env: dict[str, str] | None = None) -> Process:
+    """The WSGI server as the Procfile runs it (two workers), ready once it accepts connections."""
+    argv = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{LOOPBACK}:{port}", "--workers", "2", "--timeout", "60"]
+    return Process("gunicorn", argv, log_dir / "gunicorn.log", ready=lambda: port_open(port), env=env)
+
+
+def redis_server(log_dir: Path, port: int, *, binary: str = "redis-server") -> Process:
+    """A Redis of the test's own on `port` (never the shared one), keeping nothing on disk, so a
+    restart comes back empty as a crashed production Redis without persistence would."""
+    argv = [binary, "--bind", LOOPBACK, "--port", str(port), "--save", "", "--appendonly", "no"]
+    return Process("redis-server", argv, log_dir / f"redis-{port}.log", ready=lambda: port_open(port))
+
+
+def celery_worker(log_dir: Path, node: str, *, env: dict[str, str] | None = None) -> Process:
+    """A worker named `node`, ready once it answers a ping through its broker (`env`'s REDIS_URL
+    when given, else this process's)."""
     argv = [str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo", "--concurrency", "1"]
     argv += ["--hostname", node, "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"]
 
-    def answers_ping() -> bool:
-        return bool(celery_app.control.ping(destination=[node], timeout=0.5))
+    broker = (env or {}).get("REDIS_URL")
 
-    return Process("celery worker", argv, log_dir / "celery.log", ready=answers_ping)
+    def answers_ping() -> bool:
+        if broker is None:
+            return bool(celery_app.control.ping(destination=[node], timeout=0.5))
+        with celery_app.connection_for_write(broker) as connection:
+            return bool(celery_app.control.ping(destination=[node], timeout=0.5, connection=connection))
+
+    return Process("celery worker", argv, log_dir / "celery.log", ready=answers_ping, env=env)

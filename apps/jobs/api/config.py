@@ -11,13 +11,14 @@ from rest_framework.views import APIView
 
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
+from apps.jobs.api.freshness import IndexedBlockHeaders
 from apps.jobs.api.params import TAG
 from apps.jobs.offers import MIN_PROVIDER_STAKE, MIN_REPUTATION
 from apps.jobs.selectors import deployed_contracts
 from apps.jobs.serializers import ConfigEnvelopeSerializer
 
 
-class ConfigView(APIView):
+class ConfigView(IndexedBlockHeaders, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 

@@ -18,10 +18,12 @@ from tests.jobs.api.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# count, page of jobs (with client, provider, evaluator, proof joined), their lifecycle events
-LIST_QUERIES = 3
-# the job (with its agents, proof and dispute joined), lifecycle events, stake locks, snapshots, offers
-DETAIL_QUERIES = 5
+# count, page of jobs (with client, provider, evaluator, proof joined), their lifecycle events,
+# the indexed block (X-Indexed-Block)
+LIST_QUERIES = 4
+# the job (with its agents, proof and dispute joined), lifecycle events, stake locks, snapshots,
+# offers, the indexed block
+DETAIL_QUERIES = 6
 
 
 def busy_job(job_id: int, owner):
