@@ -1,11 +1,13 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from apps.accounts.urls import app_api_urlpatterns, desk_api_urlpatterns
-from apps.core import health
+from apps.core import health, metrics
 from apps.trades.urls import app_api_urlpatterns as trades_app_api_urlpatterns
 from apps.trades.urls import desk_api_urlpatterns as trades_desk_api_urlpatterns
 
@@ -25,10 +27,20 @@ urlpatterns = [
     path("health", health.LivenessView.as_view()),
     path("health/ready", health.ReadinessView.as_view()),
     path("health/sidecar", health.SidecarView.as_view()),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics.metrics, name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The split view serves Swagger UI's start-up script from a URL, not inline: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    # Redoc styles itself at run time (styled-components inserts <style> elements), which a strict
+    # style-src stops ("Something went wrong"), and searches in a worker it builds from a blob: its
+    # page alone allows both; scripts stay 'self'. Its footer's logo from cdn.redoc.ly stays blocked.
+    path(
+        "api/redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="redoc",
+    ),
     path("api/v1/", include(desk_api_urlpatterns)),
     path("api/v1/", include("apps.jobs.urls")),
     path("api/v1/", include("apps.exchanges.urls")),

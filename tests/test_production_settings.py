@@ -1,5 +1,6 @@
 """Production settings: `check --deploy` is clean, and missing secrets stop start-up loudly."""
 
+import json
 import os
 import subprocess
 import sys
@@ -48,3 +49,63 @@ def test_production_refuses_to_start_without_a_required_setting(missing):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert f"{missing} must be set" in result.stderr
+
+
+def test_check_deploy_stays_clean_with_every_security_setting_configured():
+    env = production_env(
+        CSRF_TRUSTED_ORIGINS="https://app.example.com",
+        NUM_PROXIES="1",
+        METRICS_TOKEN="m" * 32,
+        METRICS_ALLOWED_NETWORKS="10.0.0.0/8,fd00::/8",
+        CSP_REPORT_URI="https://desk.example.com/csp-reports",
+    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+PRINT_SECURITY_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "proxy_ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+    "hsts": [settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD],
+    "cookies": [settings.AUTH_COOKIE_SECURE, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE],
+    "csrf_cookie_httponly": settings.CSRF_COOKIE_HTTPONLY,
+    "csp": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "metrics": [settings.METRICS_TOKEN, settings.METRICS_ALLOWED_NETWORKS],
+    "middleware": settings.MIDDLEWARE,
+}))
+"""
+
+
+def test_production_defaults_are_the_safe_ones():
+    result = manage("shell", "-c", PRINT_SECURITY_SETTINGS, env=production_env())
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["ssl_redirect"] is True
+    assert values["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["hsts"] == [31536000, True, True]
+    assert values["cookies"] == [True, True, True]
+    # The pages' scripts send the CSRF token they read from the cookie (apps/accounts/csrf.py).
+    assert values["csrf_cookie_httponly"] is False
+    assert values["csp"]["script-src"] == ["'self'"] and values["csp"]["style-src"] == ["'self'"]
+    assert values["csp"]["frame-ancestors"] == ["'none'"] and values["csp"]["object-src"] == ["'none'"]
+    assert "apps.core.csp.ContentSecurityPolicyMiddleware" in values["middleware"]
+    # Metrics are shown to nobody until a token or a network is configured.
+    assert values["metrics"] == ["", []]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("METRICS_ALLOWED_NETWORKS", "10.0.0.0/33", "METRICS_ALLOWED_NETWORKS: '10.0.0.0/33' is not a network"),
+        ("METRICS_ALLOWED_NETWORKS", "office", "METRICS_ALLOWED_NETWORKS: 'office' is not a network"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN must be at least 24 characters"),
+    ],
+)
+def test_production_refuses_a_malformed_metrics_setting(name, value, message):
+    result = manage("check", env=production_env(**{name: value}))
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -4,6 +4,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from apps.accounts.csrf import enforce_cookie_csrf, issue_csrf_cookie
 from apps.accounts.models import User
 from apps.accounts.selectors import Principal, principal_for_credential
 from apps.accounts.services.api_tokens import record_api_token_use
@@ -22,7 +23,8 @@ class TokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <access JWT | hc_live_ API token>`, or the access cookies.
 
     A bad bearer header is a 401. A stale cookie is simply no credential, so public endpoints
-    (nonce, refresh) keep working for a browser whose access cookie has expired.
+    (nonce, refresh) keep working for a browser whose access cookie has expired. A write that a
+    cookie authenticates must be same-origin and carry the CSRF token (see accounts/csrf.py).
     """
 
     def authenticate(self, request: Request) -> tuple[User, Principal] | None:
@@ -34,11 +36,15 @@ class TokenAuthentication(BaseAuthentication):
             return self._resolve(raw.strip())
         for name in ACCESS_COOKIES:
             raw = request.COOKIES.get(name)
-            if raw:
-                try:
-                    return self._resolve(raw)
-                except InvalidToken:
-                    continue
+            if not raw:
+                continue
+            try:
+                found = self._resolve(raw)
+            except InvalidToken:
+                continue
+            enforce_cookie_csrf(request)
+            issue_csrf_cookie(request)
+            return found
         return None
 
     @staticmethod

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import BaseThrottle
 
+from apps.accounts.csrf import enforce_cookie_csrf, issue_csrf_cookie
 from apps.accounts.services import ClientInfo, IssuedTokens, refresh_session
 from apps.core.errors import ApiError
 
@@ -30,9 +31,13 @@ def _set(response: HttpResponse, name: str, value: str, *, max_age: int, samesit
     )
 
 
-def set_session_cookies(response: HttpResponse, tokens: IssuedTokens, *, access_cookie: str) -> None:
+def set_session_cookies(
+    response: HttpResponse, tokens: IssuedTokens, *, access_cookie: str, request: HttpRequest
+) -> None:
     """`access_token` (seed 003, SameSite=Strict) or `auth_token` (seed 004, SameSite=Lax so the
-    redirect flow of its middleware works), plus the shared rotating `refresh_token`."""
+    redirect flow of its middleware works), plus the shared rotating `refresh_token`; and the
+    `csrftoken` cookie when the browser has none, so the client's first write can carry it."""
+    issue_csrf_cookie(request)
     _set(
         response,
         access_cookie,
@@ -57,8 +62,10 @@ def clear_session_cookies(response: HttpResponse) -> None:
 
 
 def refresh_from_cookie(request: HttpRequest) -> IssuedTokens:
-    """Rotate the session behind the request's refresh cookie."""
+    """Rotate the session behind the request's refresh cookie. The cookie is the credential, so
+    a POST here is a cookie-authenticated write: same-origin and with the CSRF token."""
     raw = request.COOKIES.get(REFRESH_COOKIE)
     if not raw:
         raise ApiError(status=401, code="NO_REFRESH_TOKEN", message="No refresh token; sign in again.")
+    enforce_cookie_csrf(request)
     return refresh_session(raw_refresh_token=raw)

@@ -52,7 +52,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
                 status = error.status_code
             else:
                 response = redirect(next_url)
-                set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE)
+                set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE, request=request)
                 return response
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 
@@ -71,7 +71,7 @@ def register_page(request: HttpRequest) -> HttpResponse:
             if result.pending:
                 return redirect("accounts:pending")
             response = redirect("accounts:account")
-            set_session_cookies(response, result.tokens, access_cookie=ACCESS_COOKIE)
+            set_session_cookies(response, result.tokens, access_cookie=ACCESS_COOKIE, request=request)
             return response
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
 

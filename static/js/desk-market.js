@@ -57,7 +57,9 @@
     }
     chart = charts.createChart(chartEl, {
       autoSize: true,
-      layout: { background: { color: "#ffffff" }, textColor: "#626b7d", fontSize: 11 },
+      // The library's own logo styles itself with an inline <style>, which the CSP refuses; the
+      // page credits TradingView under the chart instead, as the library's licence asks.
+      layout: { background: { color: "#ffffff" }, textColor: "#626b7d", fontSize: 11, attributionLogo: false },
       grid: { vertLines: { color: "#f0f2f6" }, horzLines: { color: "#f0f2f6" } },
       rightPriceScale: { borderColor: "#dfe3ea" },
       timeScale: { borderColor: "#dfe3ea", timeVisible: true, secondsVisible: false, barSpacing: 10, rightOffset: 4 },

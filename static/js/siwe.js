@@ -99,6 +99,13 @@
     }
   }
 
+  // Django's CSRF token for API writes: the `csrftoken` cookie is current even when another tab
+  // renewed it; the layout's <meta name="csrf-token"> covers a deployment with HttpOnly cookies.
+  function csrfToken() {
+    const cookie = document.cookie.match(/(?:^|; )csrftoken=([^;]*)/);
+    return cookie ? decodeURIComponent(cookie[1]) : document.querySelector('meta[name="csrf-token"]')?.content || "";
+  }
+
   async function signIn(next, say) {
     const ethereum = window.ethereum;
     if (!ethereum || typeof ethereum.request !== "function") {
@@ -131,7 +138,8 @@
     const signature = await ethereum.request({ method: "personal_sign", params: [utf8ToHex(message), accounts[0]] });
     const response = await fetch("/api/v1/auth/verify-siwe", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
       body: JSON.stringify({ message, signature }),
     });
     if (response.ok) {
