@@ -6,6 +6,7 @@ production: the values below marked `_required` refuse to start without their va
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import warnings
 from datetime import timedelta
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "django_prometheus",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.indexer",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.csp.ContentSecurityPolicyMiddleware",
+    "apps.core.middleware.ApiRequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,16 +153,31 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "hc",
+        # A Redis that stops answering costs a request this long before its 503, not a hang.
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=2.0),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=2.0),
+        },
     }
 }
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # channels-redis's layer that keeps sockets open through a Redis outage and rejoins their
+        # streams when Redis answers again (apps/core/channel_layer.py).
+        "BACKEND": "apps.core.channel_layer.ResilientRedisChannelLayer",
         "CONFIG": {
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis
             # blocks for in BZPOPMIN: an idle socket's read then times out as Redis answers, and
-            # the consumer dies with a traceback. The read must outlast the blocking pop.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15)}],
+            # the consumer dies with a traceback. The read must outlast the blocking pop. Connecting
+            # is quick or not at all: a publish after a request's commit waits at most that long.
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15),
+                    "socket_connect_timeout": env.float("CHANNEL_LAYER_CONNECT_TIMEOUT", default=2),
+                }
+            ],
+            "reconnect_max_seconds": env.float("CHANNEL_LAYER_RECONNECT_MAX_SECONDS", default=5),
             "prefix": "hc-asgi",
             "capacity": 1000,
             "expiry": 30,
@@ -234,7 +253,11 @@ REFRESH_TOKEN_TTL = timedelta(seconds=env.int("REFRESH_TOKEN_TTL_SECONDS", defau
 # Seed 003 asks for Secure cookies; browsers accept them on http://localhost, so only a
 # deployment without TLS would ever turn this off.
 AUTH_COOKIE_SECURE = env.bool("AUTH_COOKIE_SECURE", default=True)
+# Wrong passwords are counted per (email, client address) and, with a higher ceiling, per email
+# from anywhere: a stranger locks only their own address out, and a spread-out guesser still
+# stops at the ceiling. Either lock lasts LOGIN_LOCKOUT_SECONDS.
 LOGIN_LOCKOUT_THRESHOLD = env.int("LOGIN_LOCKOUT_THRESHOLD", default=5)
+LOGIN_LOCKOUT_EMAIL_THRESHOLD = env.int("LOGIN_LOCKOUT_EMAIL_THRESHOLD", default=50)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PAIRING_CODE_TTL = timedelta(seconds=env.int("PAIRING_CODE_TTL_SECONDS", default=5 * 60))
 PAIRING_MAX_FAILURES = env.int("PAIRING_MAX_FAILURES", default=5)
@@ -284,17 +307,28 @@ PAPER_FEE_RATE = env.str("PAPER_FEE_RATE", default="0.0004")
 PAPER_ACCOUNT_ON_APPROVAL = env.bool("PAPER_ACCOUNT_ON_APPROVAL", default=DEBUG)
 PROBE_TIMEOUT_SECONDS = env.float("PROBE_TIMEOUT_SECONDS", default=2.0)
 
+# --- request bodies -------------------------------------------------------------------------
+# The most a request may send: bytes of body (file parts of multipart excepted), form fields,
+# files. Django answers a page past them 400; the API answers 413 in its family's envelope, and
+# refuses a declared Content-Length past the byte limit before reading a byte of the body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
+
 # --- REST -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.permissions.IsActiveAccount"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # apps.core.parsers: a hostile body (deep nesting, NUL, 1e400) is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # How many reverse proxies stand in front: 0 trusts no X-Forwarded-For for client addresses.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    # Counted atomically in Redis; a view throttles by naming a `throttle_scope` with a rate here.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.AtomicScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
         "register": env.str("THROTTLE_REGISTER", default="10/min"),
@@ -335,7 +369,48 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# The pages' scripts read the csrftoken cookie to send it back as X-CSRFToken on API writes;
+# cookie-authenticated API writes need it (apps/accounts/csrf.py), bearer requests do not.
+CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# 'self' only: no inline script or style, vendored libraries served from /static. The page's
+# WebSocket origin joins connect-src per request (apps/core/csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        **({"report-uri": [env.str("CSP_REPORT_URI")]} if env.str("CSP_REPORT_URI", default="") else {}),
+    }
+}
+
+# --- metrics --------------------------------------------------------------------------------
+# /metrics answers a scraper from METRICS_ALLOWED_NETWORKS (CIDRs; the client address honours
+# NUM_PROXIES) or one sending `Authorization: Bearer <METRICS_TOKEN>`; with neither set, DEBUG
+# allows loopback only and production nobody (apps/core/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long")
+
+
+def _networks(name: str) -> list[str]:
+    """A list of CIDRs (`10.0.0.0/8,::1/128`); a malformed one stops start-up."""
+    value = env.list(name, default=[])
+    for network in value:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {network!r} is not a network (CIDR)") from error
+    return value
+
+
+METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS")
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts import selectors, services
@@ -27,10 +28,14 @@ from apps.accounts.serializers import (
     CredentialsSerializer,
     MessageSerializer,
     RegisterResponseSerializer,
+    RegistrationSerializer,
 )
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
 
+# A path on this site in printable ASCII (how browsers send one), never `//host` or `/\\host`,
+# which browsers read as another origin. The schema states the same pattern as the check.
+CALLBACK_PATTERN = r"^(/([!-.0-\[\]-~][!-~]*)?)?$"
 PENDING_MESSAGE = "Registration successful. Your account is pending admin approval."
 ACCESS_COOKIE = "auth_token"
 TAGS = ["auth (seed 004)"]
@@ -43,30 +48,28 @@ def _session_body(user: User, access_token: str) -> dict:
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
     @extend_schema(
         tags=TAGS,
-        request=CredentialsSerializer,
+        request=RegistrationSerializer,
         responses={201: RegisterResponseSerializer, **error_responses(Family.APP, 400, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        data = CredentialsSerializer(data=request.data)
+        data = RegistrationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.register_user(**data.validated_data, client=client_info(request))
         if result.pending:
             return Response({"message": PENDING_MESSAGE}, status=status.HTTP_201_CREATED)
         response = Response(_session_body(result.user, result.tokens.access_token), status=status.HTTP_201_CREATED)
-        set_session_cookies(response, result.tokens, access_cookie=ACCESS_COOKIE)
+        set_session_cookies(response, result.tokens, access_cookie=ACCESS_COOKIE, request=request)
         return response
 
 
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -80,7 +83,7 @@ class LoginView(APIView):
         data.is_valid(raise_exception=True)
         tokens = services.sign_in_with_password(**data.validated_data, client=client_info(request))
         response = Response(_session_body(tokens.session.user, tokens.access_token))
-        set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE)
+        set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE, request=request)
         return response
 
 
@@ -106,7 +109,11 @@ class RefreshView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[OpenApiParameter("callbackUrl", str, required=False, description="A same-origin path")],
+        parameters=[
+            OpenApiParameter(
+                "callbackUrl", str, required=False, pattern=CALLBACK_PATTERN, description="A path on this site"
+            )
+        ],
         responses={
             (302, "text/html"): OpenApiResponse(description="Redirect to callbackUrl with a refreshed auth_token"),
             **error_responses(Family.APP, 400),
@@ -115,7 +122,7 @@ class RefreshView(APIView):
     )
     def get(self, request: Request) -> HttpResponseRedirect:
         callback = request.query_params.get("callbackUrl") or "/"
-        if not is_site_path(callback):
+        if not (re.fullmatch(CALLBACK_PATTERN, callback) and is_site_path(callback)):
             raise ApiError(status=400, message="callbackUrl must be a path on this site.")
         try:
             tokens = refresh_from_cookie(request)
@@ -125,7 +132,7 @@ class RefreshView(APIView):
             clear_session_cookies(response)
             return response
         response = HttpResponseRedirect(callback)
-        set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE)
+        set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE, request=request)
         return response
 
     @extend_schema(
@@ -137,7 +144,7 @@ class RefreshView(APIView):
     def post(self, request: Request) -> Response:
         tokens = refresh_from_cookie(request)
         response = Response({"user": AppUserSerializer(tokens.session.user).data})
-        set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE)
+        set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE, request=request)
         return response
 
 

@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts import services
@@ -32,9 +31,9 @@ ACCESS_COOKIE = "access_token"
 TAGS = ["auth (seed 003)"]
 
 
-def _desk_session(tokens: services.IssuedTokens) -> Response:
+def _desk_session(request: Request, tokens: services.IssuedTokens) -> Response:
     response = Response({"user": DeskUserSerializer(tokens.session.user).data, "expires_in": tokens.expires_in})
-    set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE)
+    set_session_cookies(response, tokens, access_cookie=ACCESS_COOKIE, request=request)
     return response
 
 
@@ -55,7 +54,6 @@ class _Public(APIView):
 
 
 class NonceView(_Public):
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "nonce"
 
     @extend_schema(tags=TAGS, responses={200: NonceSerializer, **error_responses(Family.DESK, 429)}, auth=[])
@@ -66,7 +64,6 @@ class NonceView(_Public):
 
 
 class VerifySiweView(_Public):
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
@@ -78,7 +75,9 @@ class VerifySiweView(_Public):
     def post(self, request: Request) -> Response:
         data = SiweInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _desk_session(services.sign_in_with_ethereum(**data.validated_data, client=client_info(request)))
+        return _desk_session(
+            request, services.sign_in_with_ethereum(**data.validated_data, client=client_info(request))
+        )
 
 
 class RefreshView(_Public):
@@ -89,7 +88,7 @@ class RefreshView(_Public):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        return _desk_session(refresh_from_cookie(request))
+        return _desk_session(request, refresh_from_cookie(request))
 
 
 class ExtensionRefreshView(_Public):
@@ -106,7 +105,6 @@ class ExtensionRefreshView(_Public):
 
 
 class PairExtensionView(APIView):
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "pairing"
 
     @extend_schema(
@@ -123,7 +121,6 @@ class PairExtensionView(APIView):
 
 
 class ExtensionPairView(_Public):
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "pairing"
 
     @extend_schema(
@@ -146,11 +143,15 @@ class MeView(APIView):
 
 class LogoutView(APIView):
     @extend_schema(
-        tags=TAGS, request=None, responses={200: MessageSerializer, **error_responses(Family.DESK, 400, 401, 403)}
+        tags=TAGS,
+        request=None,
+        description="403 NO_SESSION for a personal API token: it is not a session (revoke it instead).",
+        responses={200: MessageSerializer, **error_responses(Family.DESK, 401, 403)},
     )
     def post(self, request: Request) -> Response:
+        # Well formed, but this credential has no session to end: refused, not malformed.
         if request.auth.session is None:
-            raise ApiError(status=400, code="NO_SESSION", message="An API token is not a session; revoke it instead.")
+            raise ApiError(status=403, code="NO_SESSION", message="An API token is not a session; revoke it instead.")
         services.revoke_session(session=request.auth.session, reason="logout")
         response = Response({"message": "Logged out"})
         clear_session_cookies(response)

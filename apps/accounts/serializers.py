@@ -5,14 +5,23 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.accounts.models import Role, Status, User
-from apps.core.fields import IsoZDateTimeField
+from apps.core.fields import (
+    IsoZDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictRegexField,
+    StrictUUIDField,
+)
 
 # --- seed 004 (/api) ----------------------------------------------------------------------
 
 PENDING_ROLE = "PENDING"
 
 
-class AppRoleField(serializers.ChoiceField):
+class AppRoleField(StrictChoiceField):
     """Seed 004 shows a pending user's role as PENDING (its admin example); the stored role,
     which approval grants unless the admin picks another, appears once the user is ACTIVE."""
 
@@ -24,22 +33,31 @@ class AppRoleField(serializers.ChoiceField):
 
 
 class AppUserSerializer(serializers.Serializer):
-    userId = serializers.UUIDField(source="id")
-    email = serializers.EmailField(allow_null=True)
-    walletAddress = serializers.CharField(source="wallet_address", allow_null=True)
+    userId = StrictUUIDField(source="id")
+    email = StrictEmailField(allow_null=True)
+    walletAddress = StrictCharField(source="wallet_address", allow_null=True)
     role = AppRoleField(read_only=True)
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = StrictChoiceField(choices=Status.choices)
     createdAt = IsoZDateTimeField(source="created_at", milliseconds=True)
 
 
 class CredentialsSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+
+
+class RegistrationSerializer(CredentialsSerializer):
+    password = StrictCharField(
+        min_length=8,
+        max_length=128,
+        error_messages={"min_length": "This password is too short. It must contain at least 8 characters."},
+        help_text="At least 8 characters, not only digits, not a common password, not like the email.",
+    )
 
 
 class AppSessionSerializer(serializers.Serializer):
     user = AppUserSerializer()
-    accessToken = serializers.CharField()
+    accessToken = StrictCharField()
 
 
 class AppUserEnvelopeSerializer(serializers.Serializer):
@@ -48,12 +66,12 @@ class AppUserEnvelopeSerializer(serializers.Serializer):
 
 class RegisterResponseSerializer(serializers.Serializer):
     user = AppUserSerializer(required=False)
-    accessToken = serializers.CharField(required=False)
-    message = serializers.CharField(required=False)
+    accessToken = StrictCharField(required=False)
+    message = StrictCharField(required=False)
 
 
 class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = StrictCharField()
 
 
 class AdminUserListSerializer(serializers.Serializer):
@@ -61,8 +79,9 @@ class AdminUserListSerializer(serializers.Serializer):
 
 
 class AdminUserUpdateSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    request_schema = {"minProperties": 1}
+    role = StrictChoiceField(choices=Role.choices, required=False)
+    status = StrictChoiceField(choices=Status.choices, required=False)
 
     def validate(self, attrs: dict) -> dict:
         if not attrs:
@@ -71,47 +90,47 @@ class AdminUserUpdateSerializer(serializers.Serializer):
 
 
 class ApiTokenStateSerializer(serializers.Serializer):
-    exists = serializers.BooleanField()
+    exists = StrictBooleanField()
     createdAt = IsoZDateTimeField(milliseconds=True, required=False)
 
 
 class ApiTokenCreatedSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = StrictCharField()
 
 
 # --- seed 003 (/api/v1/auth) ---------------------------------------------------------------
 
 
 class DeskUserSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    wallet_address = serializers.CharField(allow_null=True)
-    email = serializers.EmailField(allow_null=True)
-    role = serializers.ChoiceField(choices=Role.choices)
-    status = serializers.ChoiceField(choices=Status.choices)
+    id = StrictUUIDField()
+    wallet_address = StrictCharField(allow_null=True)
+    email = StrictEmailField(allow_null=True)
+    role = StrictChoiceField(choices=Role.choices)
+    status = StrictChoiceField(choices=Status.choices)
     created_at = IsoZDateTimeField()
 
 
 class NonceSerializer(serializers.Serializer):
-    nonce = serializers.CharField()
-    expires_in = serializers.IntegerField()
+    nonce = StrictCharField()
+    expires_in = StrictIntegerField()
 
 
 class SiweInputSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=4096, trim_whitespace=False)
-    signature = serializers.RegexField(
+    message = StrictCharField(max_length=4096, trim_whitespace=False)
+    signature = StrictRegexField(
         r"^0x[0-9a-fA-F]{130}$", error_messages={"invalid": "Expected a 65-byte 0x-hex signature."}
     )
 
 
 class DeskSessionSerializer(serializers.Serializer):
     user = DeskUserSerializer()
-    expires_in = serializers.IntegerField()
+    expires_in = StrictIntegerField()
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access_token = serializers.CharField()
-    refresh_token = serializers.CharField()
-    expires_in = serializers.IntegerField()
+    access_token = StrictCharField()
+    refresh_token = StrictCharField()
+    expires_in = StrictIntegerField()
 
 
 class TokensEnvelopeSerializer(serializers.Serializer):
@@ -119,18 +138,18 @@ class TokensEnvelopeSerializer(serializers.Serializer):
 
 
 class ExtensionRefreshInputSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField(max_length=256)
+    refresh_token = StrictCharField(max_length=256)
 
 
 class PairingCodeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    expires_in = serializers.IntegerField()
+    code = StrictCharField()
+    expires_in = StrictIntegerField()
     expires_at = IsoZDateTimeField()
 
 
 class PairingClaimSerializer(serializers.Serializer):
-    code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": "The code is 6 digits."})
+    code = StrictRegexField(r"^\d{6}$", error_messages={"invalid": "The code is 6 digits."})
 
 
 class RevokedSerializer(serializers.Serializer):
-    revoked = serializers.IntegerField()
+    revoked = StrictIntegerField()

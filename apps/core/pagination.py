@@ -8,15 +8,18 @@
 A page past the last one is not an error: it answers 200 with empty `data` and the same totals, so
 a client that fetches "until empty" stops cleanly, and a list that shrank between two requests
 does not turn the next page into a failure. Only a page or size that is not a positive integer
-(or a size over the maximum) is a 400.
+written in digits, or is over its maximum, is a 400; `page_parameters` puts the same bounds in
+the OpenAPI schema, so a client (or schemathesis) can tell from the schema what is accepted.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,20 +27,44 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from apps.core.errors import ApiError
 
+_DIGITS = re.compile(r"[0-9]+")
+# The last page number a client may ask for (past the last page with rows, it is just empty).
+MAX_PAGE = 2**31 - 1
 
-def parse_bounded_int(raw: str | None, *, name: str, default: int, maximum: int | None = None) -> int:
-    """A positive integer query parameter, or a 400 that names the parameter and its bounds."""
-    if raw is None or raw == "":
+
+def parse_bounded_int(raw: str | None, *, name: str, default: int, maximum: int) -> int:
+    """A positive integer query parameter up to `maximum`, or a 400 that names the parameter and
+    its bounds (`page_parameters` states the same bounds in the schema).
+
+    Only ASCII digits, as the schema's `integer` means: `int()` would also take `" 5"`, `"+5"`,
+    `"5_0"` and digits of other scripts, and an empty value is not a number either."""
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(status=400, message=f"{name} must be a positive integer.") from None
+    if not _DIGITS.fullmatch(raw):
+        raise ApiError(status=400, message=f"{name} must be a positive integer.")
+    # Any numeral this long is past every maximum (and int() refuses one past 4300 digits).
+    value = int(raw) if len(raw) <= 18 else 10**18
     if value < 1:
         raise ApiError(status=400, message=f"{name} must be a positive integer.")
-    if maximum is not None and value > maximum:
+    if value > maximum:
         raise ApiError(status=400, message=f"{name} must be at most {maximum}.")
     return value
+
+
+def page_parameters(
+    *, size_name: str = "limit", default_size: int = 20, max_size: int = 100, max_page: int = MAX_PAGE
+) -> list[OpenApiParameter]:
+    """The `page` and page-size query parameters with the bounds `parse_bounded_int` enforces,
+    for the schema of a view that reads them."""
+    page = {"type": "integer", "minimum": 1, "maximum": max_page}
+    return [
+        OpenApiParameter("page", page, description="Page number, from 1 (default 1)."),
+        OpenApiParameter(
+            size_name,
+            {"type": "integer", "minimum": 1, "maximum": max_size},
+            description=f"Results per page, 1 to {max_size} (default {default_size}).",
+        ),
+    ]
 
 
 class _PagedSlice(BasePagination):
@@ -47,7 +74,7 @@ class _PagedSlice(BasePagination):
 
     def paginate_queryset(self, queryset: QuerySet | list, request: Request, view: Any = None) -> list:
         self.request = request
-        self.page = parse_bounded_int(request.query_params.get("page"), name="page", default=1)
+        self.page = parse_bounded_int(request.query_params.get("page"), name="page", default=1, maximum=MAX_PAGE)
         self.size = parse_bounded_int(
             request.query_params.get(self.page_size_param),
             name=self.page_size_param,
@@ -63,13 +90,10 @@ class _PagedSlice(BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
-            {
-                "name": self.page_size_param,
-                "in": "query",
-                "required": False,
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-            },
+            {"name": parameter.name, "in": "query", "required": False, "schema": parameter.type}
+            for parameter in page_parameters(
+                size_name=self.page_size_param, default_size=self.default_page_size, max_size=self.max_page_size
+            )
         ]
 
 

@@ -11,30 +11,30 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.fields import IsoZDateTimeField
+from apps.core.fields import IsoZDateTimeField, StrictBooleanField, StrictCharField, StrictIntegerField, schema_field
 from apps.jobs.models import AgentSource, JobStatus, OfferStatus, ProofState, StakeRole, StrategyType
 from apps.jobs.selectors import lifecycle_of
 
 
 class ContractsSerializer(serializers.Serializer):
-    ACPCore = serializers.CharField()
-    MockUSDC = serializers.CharField()
-    AgentRegistry = serializers.CharField()
-    Staking = serializers.CharField()
-    Reputation = serializers.CharField()
+    ACPCore = StrictCharField()
+    MockUSDC = StrictCharField()
+    AgentRegistry = StrictCharField()
+    Staking = StrictCharField()
+    Reputation = StrictCharField()
 
 
 class ChainConfigSerializer(serializers.Serializer):
-    chainId = serializers.IntegerField()
-    rpcUrl = serializers.CharField()
+    chainId = StrictIntegerField()
+    rpcUrl = StrictCharField()
     contracts = ContractsSerializer()
-    usdcDecimals = serializers.IntegerField()
-    minProviderStake = serializers.CharField(help_text="raw USDC units")
-    minReputation = serializers.IntegerField()
+    usdcDecimals = StrictIntegerField()
+    minProviderStake = StrictCharField(help_text="raw USDC units")
+    minReputation = StrictIntegerField()
 
 
 class ConfigEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = ChainConfigSerializer()
 
 
@@ -61,7 +61,7 @@ class NullableDecimalStringField(DecimalStringField):
 
 
 @extend_schema_field({"type": "string", "nullable": True})
-class BlankAsNullField(serializers.CharField):
+class BlankAsNullField(StrictCharField):
     """A text column where empty means "not yet": rendered as null."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -78,16 +78,16 @@ def enum_string(values: list[str], *, inline: bool = False, **kwargs: Any) -> se
         schema: dict[str, Any] = {"type": "string", "description": "one of " + ", ".join(values)}
     else:
         schema = {"type": "string", "enum": list(values)}
-    return extend_schema_field(schema)(serializers.CharField(read_only=True, **kwargs))
+    return schema_field(StrictCharField, schema, read_only=True, **kwargs)
 
 
 # Agents
 
 
 class ReputationSerializer(serializers.Serializer):
-    score = serializers.IntegerField(source="reputation_score")
-    totalJobs = serializers.IntegerField(source="total_jobs")
-    completedJobs = serializers.IntegerField(source="completed_jobs")
+    score = StrictIntegerField(source="reputation_score")
+    totalJobs = StrictIntegerField(source="total_jobs")
+    completedJobs = StrictIntegerField(source="completed_jobs")
 
 
 class StakingPoolSerializer(serializers.Serializer):
@@ -99,8 +99,8 @@ class PartyAgentSerializer(serializers.Serializer):
     """The client or provider of a job."""
 
     agentId = DecimalStringField(source="agent_id")
-    ownerAddress = serializers.CharField(source="owner_address")
-    name = serializers.CharField()
+    ownerAddress = StrictCharField(source="owner_address")
+    name = StrictCharField()
     source = enum_string(AgentSource.values)
     reputation = ReputationSerializer(source="*")
     stakingPool = StakingPoolSerializer(source="*")
@@ -112,7 +112,7 @@ class EvaluatorCapabilitySerializer(serializers.Serializer):
 
 class EvaluatorAgentSerializer(serializers.Serializer):
     agentId = DecimalStringField(source="agent_id")
-    ownerAddress = serializers.CharField(source="owner_address")
+    ownerAddress = StrictCharField(source="owner_address")
     source = enum_string(AgentSource.values)
     reputation = ReputationSerializer(source="*")
     evaluatorCapability = serializers.SerializerMethodField()
@@ -131,20 +131,20 @@ class StakeLockSerializer(serializers.Serializer):
     agentId = DecimalStringField(source="agent.agent_id")
     role = enum_string(StakeRole.values)
     amount = DecimalStringField()
-    active = serializers.BooleanField()
+    active = StrictBooleanField()
     lockedAt = IsoZDateTimeField(source="locked_at")
     releasedAt = IsoZDateTimeField(source="released_at", allow_null=True)
 
 
 class CexConfigSerializer(serializers.Serializer):
-    stopLossBps = serializers.IntegerField(source="stop_loss_bps", allow_null=True)
-    targetReturnBps = serializers.IntegerField(source="target_return_bps", allow_null=True)
+    stopLossBps = StrictIntegerField(source="stop_loss_bps", allow_null=True)
+    targetReturnBps = StrictIntegerField(source="target_return_bps", allow_null=True)
 
 
 class SnapshotSerializer(serializers.Serializer):
     reportedValue = DecimalStringField(source="reported_value")
     snapshotTs = IsoZDateTimeField(source="snapshot_ts")
-    txHash = serializers.CharField(source="tx_hash")
+    txHash = StrictCharField(source="tx_hash")
     blockNumber = DecimalStringField(source="block_number")
 
 
@@ -157,12 +157,12 @@ class DisputeSerializer(serializers.Serializer):
     disputeId = DecimalStringField(source="dispute_id")
     jobId = DecimalStringField(source="job.job_id")
     status = serializers.SerializerMethodField()
-    openedBy = serializers.CharField(source="opened_by")
+    openedBy = StrictCharField(source="opened_by")
     openerId = DecimalStringField(source="opener.agent_id")
     fromStatus = enum_string(JobStatus.values, source="from_status")
-    reasonHash = serializers.CharField(source="reason_hash")
+    reasonHash = StrictCharField(source="reason_hash")
     collateral = DecimalStringField()
-    providerWins = serializers.BooleanField(source="provider_wins", allow_null=True)
+    providerWins = StrictBooleanField(source="provider_wins", allow_null=True)
     openedAt = IsoZDateTimeField(source="opened_at")
     resolvedAt = IsoZDateTimeField(source="resolved_at", allow_null=True)
 
@@ -173,14 +173,14 @@ class DisputeSerializer(serializers.Serializer):
 
 class OfferSerializer(serializers.Serializer):
     agentId = DecimalStringField(source="agent.agent_id")
-    ownerAddress = serializers.CharField(source="owner_address")
+    ownerAddress = StrictCharField(source="owner_address")
     status = enum_string(OfferStatus.values, inline=True)
     createdAt = IsoZDateTimeField(source="created_at")
 
 
 class ChainRefSerializer(serializers.Serializer):
-    txHash = serializers.CharField()
-    blockNumber = serializers.CharField()
+    txHash = StrictCharField()
+    blockNumber = StrictCharField()
 
 
 class LifecycleSerializer(serializers.Serializer):
@@ -195,13 +195,13 @@ class ProofSerializer(serializers.Serializer):
 
 
 class JobEventSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = StrictCharField()
     status = BlankAsNullField(source="status_after")
     args = serializers.JSONField()
-    txHash = serializers.CharField(source="tx_hash")
+    txHash = StrictCharField(source="tx_hash")
     blockNumber = DecimalStringField(source="block_number")
     blockTimestamp = DecimalStringField(source="block_timestamp")
-    logIndex = serializers.IntegerField(source="log_index")
+    logIndex = StrictIntegerField(source="log_index")
 
 
 class JobSummarySerializer(serializers.Serializer):
@@ -216,7 +216,7 @@ class JobSummarySerializer(serializers.Serializer):
     budget = DecimalStringField()
     escrowBalance = DecimalStringField(source="escrow_balance")
     deliverableHash = BlankAsNullField(source="deliverable_hash")
-    passed = serializers.BooleanField(allow_null=True)
+    passed = StrictBooleanField(allow_null=True)
     platformFee = NullableDecimalStringField(source="platform_fee")
     evaluatorFee = NullableDecimalStringField(source="evaluator_fee")
     providerPayment = NullableDecimalStringField(source="provider_payment")
@@ -263,59 +263,59 @@ class JobDetailSerializer(JobSummarySerializer):
 
 
 class JobEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = JobDetailSerializer()
 
 
 class DisputeEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = DisputeSerializer()
 
 
 class OptionalDisputeEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = DisputeSerializer(allow_null=True)
 
 
 class OfferListEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = OfferSerializer(many=True)
 
 
 class OfferEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = OfferSerializer()
 
 
 class WithdrawnOfferSerializer(serializers.Serializer):
-    agentId = serializers.CharField()
+    agentId = StrictCharField()
     status = enum_string([OfferStatus.WITHDRAWN.value], inline=True)
 
 
 class WithdrawnOfferEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = WithdrawnOfferSerializer()
 
 
 class PaginationSerializer(serializers.Serializer):
-    page = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    total = serializers.IntegerField()
+    page = StrictIntegerField()
+    limit = StrictIntegerField()
+    total = StrictIntegerField()
 
 
 class JobListEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = JobSummarySerializer(many=True)
     pagination = PaginationSerializer()
 
 
 class JobEventListEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = JobEventSerializer(many=True)
     pagination = PaginationSerializer()
 
 
 class SnapshotListEnvelopeSerializer(serializers.Serializer):
-    success = serializers.BooleanField()
+    success = StrictBooleanField()
     data = SnapshotDetailSerializer(many=True)
     pagination = PaginationSerializer()

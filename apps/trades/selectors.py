@@ -21,15 +21,16 @@ GROUP_STATUS_FILTERS = {status.lower(): (status,) for status in GroupStatus.valu
 def parse_group_statuses(raw: str | None) -> tuple[str, ...] | None:
     """`?status=` as model statuses: a comma list of names (any case), `all` for every group, or
     nothing for the groups still trading (pending, open, active). An unknown name is a 400 listing the accepted ones."""
-    if raw is None or raw.strip() == "":
+    # Spaces and tabs only, and no empty names: the grammar the API schema states as a pattern.
+    if raw is None or raw.strip(" \t") == "":
         return tuple(OPEN_GROUP_STATUSES)
-    names = [name.strip().lower() for name in raw.split(",") if name.strip()]
-    if "all" in names:
-        return None
-    unknown = [name for name in names if name not in GROUP_STATUS_FILTERS]
-    if unknown or not names:
+    names = [name.strip(" \t").lower() for name in raw.split(",")]
+    unknown = [name for name in names if name not in GROUP_STATUS_FILTERS and name != "all"]
+    if unknown:
         accepted = ", ".join(["all", *sorted(GROUP_STATUS_FILTERS)])
         raise ApiError(status=400, code="VALIDATION_ERROR", message=f"status: use one or more of {accepted}.")
+    if "all" in names:
+        return None
     return tuple(dict.fromkeys(s for name in names for s in GROUP_STATUS_FILTERS[name]))
 
 

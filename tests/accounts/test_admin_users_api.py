@@ -77,7 +77,7 @@ def test_an_admin_cannot_lock_themselves_out(api, admin_user):
     response = api.patch(
         f"/api/admin/users/{admin_user.id}", {"status": "SUSPENDED"}, format="json", **bearer(sign_in(admin_user))
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     admin_user.refresh_from_db()
     assert admin_user.is_active
 
@@ -132,7 +132,7 @@ def test_an_admin_cannot_demote_themselves(api, admin_user):
     response = api.patch(
         f"/api/admin/users/{admin_user.id}", {"role": "OPERATOR"}, format="json", **bearer(sign_in(admin_user))
     )
-    assert response.status_code == 400
-    assert response.json() == {"error": "You cannot change your own role or status.", "code": "400"}
+    assert response.status_code == 403
+    assert response.json() == {"error": "You cannot change your own role or status.", "code": "403"}
     admin_user.refresh_from_db()
     assert admin_user.role == Role.ADMIN

@@ -25,6 +25,11 @@ def test_defaults_are_page_1_and_limit_20(api):
         ({"page": "x"}, "page must be a positive integer"),
         ({"limit": 101}, "limit must be at most 100"),
         ({"page": -1}, "page must be a positive integer"),
+        ({"page": ""}, "page must be a positive integer"),
+        ({"page": " 5"}, "page must be a positive integer"),
+        ({"page": "+5"}, "page must be a positive integer"),
+        ({"page": "\u0665"}, "page must be a positive integer"),  # ARABIC-INDIC DIGIT FIVE
+        ({"limit": "9" * 5000}, "limit must be at most 100"),
     ],
 )
 def test_bad_paging_is_a_400_saying_what_is_wrong(api, params, fragment):

@@ -100,8 +100,9 @@ def user_for_wallet(*, address: str) -> User:
 def check_access_change(
     *, user: User, role: str | None = None, status: str | None = None, actor: User | None = None
 ) -> None:
-    """Refuse (ApiError 400) a role or status that does not exist, and any change an admin
-    makes to their own role or status: an admin cannot demote, suspend or lock out themselves.
+    """Refuse a role or status that does not exist (ApiError 400), and any change an admin makes
+    to their own role or status (403: well formed, but not theirs to make): an admin cannot
+    demote, suspend or lock out themselves.
     The API and the Django admin both ask this before changing anything."""
     if role is not None and role not in Role.values:
         raise ApiError(status=400, message=f"role must be one of {', '.join(Role.values)}.")
@@ -109,7 +110,7 @@ def check_access_change(
         raise ApiError(status=400, message=f"status must be one of {', '.join(Status.values)}.")
     changes_own = actor is not None and actor.pk == user.pk
     if changes_own and ((role and role != user.role) or (status and status != user.status)):
-        raise ApiError(status=400, code="SELF_CHANGE", message="You cannot change your own role or status.")
+        raise ApiError(status=403, code="SELF_CHANGE", message="You cannot change your own role or status.")
 
 
 @transaction.atomic

@@ -10,8 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import ApiError, Family
+from apps.core.fields import StrictChoiceField
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageLimitPagination
+from apps.jobs.api.freshness import IndexedBlockHeaders
 from apps.jobs.api.params import (
     JOB_ID_PARAMETER,
     MAX_STORED_ID,
@@ -49,15 +51,15 @@ from apps.jobs.serializers import (
 )
 
 
-class _PublicView(APIView):
+class _PublicView(IndexedBlockHeaders, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
 
 class JobListView(_PublicView):
     class FilterSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
-        strategyType = serializers.ChoiceField(choices=StrategyType.choices, required=False)
+        status = StrictChoiceField(choices=JobStatus.choices, required=False)
+        strategyType = StrictChoiceField(choices=StrategyType.choices, required=False)
         clientId = AgentIdField()
         providerId = AgentIdField()
         evaluatorId = AgentIdField()
@@ -102,7 +104,8 @@ class JobListView(_PublicView):
     )
     def get(self, request: Request) -> Response:
         reject_unknown_parameters(request.query_params, self.ALLOWED_PARAMETERS)
-        params = self.FilterSerializer(data=request.query_params)
+        # A plain dict: DRF reads a QueryDict as an HTML form, where `?status=` would mean "absent".
+        params = self.FilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         filters = params.to_filters()
         paginator = PageLimitPagination()
@@ -129,7 +132,7 @@ class JobDetailView(_PublicView):
 
 class JobEventListView(_PublicView):
     class FilterSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+        status = StrictChoiceField(choices=JobStatus.choices, required=False)
 
     @extend_schema(
         tags=[TAG],
@@ -145,7 +148,7 @@ class JobEventListView(_PublicView):
     )
     def get(self, request: Request, job_id: str) -> Response:
         job = job_or_404(job_id)
-        params = self.FilterSerializer(data=request.query_params)
+        params = self.FilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         paginator = PageLimitPagination()
         page = paginator.paginate_queryset(job_events(job=job, status=params.validated_data.get("status")), request)

@@ -8,8 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.errors import ApiError, Family
+from apps.core.fields import StrictRegexField
 from apps.core.openapi import error_responses
 from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, WalletSignedView, wallet_signed_write
+from apps.jobs.api.freshness import IndexedBlockHeaders
 from apps.jobs.api.params import (
     JOB_ID_PARAMETER,
     MAX_STORED_ID,
@@ -48,13 +50,13 @@ _RULES = (
 )
 
 
-class _ValidatedAgentId(serializers.RegexField):
+class _ValidatedAgentId(StrictRegexField):
     def __init__(self) -> None:
         super().__init__(POSITIVE_INTEGER, error_messages={"invalid": "must be a positive integer string."})
 
 
-class OfferListCreateView(WalletSignedView):
-    class InputSerializer(serializers.Serializer):
+class OfferListCreateView(IndexedBlockHeaders, WalletSignedView):
+    class OfferInputSerializer(serializers.Serializer):
         agentId = _ValidatedAgentId()
         ownerAddress = AddressField()
 
@@ -80,7 +82,7 @@ class OfferListCreateView(WalletSignedView):
         + "The seed's bare `AACP:offers:<jobId>:<timestamp_ms>` is accepted here too: the first request "
         "that uses it fixes its body. " + _RULES,
         parameters=[JOB_ID_PARAMETER, *WALLET_AUTH_PARAMETERS],
-        request=InputSerializer,
+        request=OfferInputSerializer,
         examples=[OpenApiExample("offer", value={"agentId": "5", "ownerAddress": "0x" + "ab" * 20}, request_only=True)],
         responses={
             200: OfferEnvelopeSerializer,
@@ -90,7 +92,7 @@ class OfferListCreateView(WalletSignedView):
     )
     def post(self, request: Request, job_id: str) -> Response:
         number = parse_id(job_id, name="jobId")
-        body = self.InputSerializer(data=request.data)
+        body = self.OfferInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         agent_id = int(body.validated_data["agentId"])
 
@@ -106,8 +108,8 @@ class OfferListCreateView(WalletSignedView):
         return wallet_signed_write(request, scope="offers", job_id=str(number), write=submit, accept_seed_message=True)
 
 
-class OfferWithdrawView(WalletSignedView):
-    class InputSerializer(serializers.Serializer):
+class OfferWithdrawView(IndexedBlockHeaders, WalletSignedView):
+    class WithdrawalInputSerializer(serializers.Serializer):
         ownerAddress = AddressField()
 
     @extend_schema(
@@ -120,13 +122,13 @@ class OfferWithdrawView(WalletSignedView):
         + "The bare seed message is refused here (401 WALLET_MESSAGE_UNBOUND): it would equally authorise "
         "a submit. " + _RULES,
         parameters=[JOB_ID_PARAMETER, id_parameter("agent_id", "the agent whose offer goes"), *WALLET_AUTH_PARAMETERS],
-        request=InputSerializer,
+        request=WithdrawalInputSerializer,
         responses={200: WithdrawnOfferEnvelopeSerializer, **error_responses(Family.JOBS, 400, 401, 403, 404, 409)},
     )
     def delete(self, request: Request, job_id: str, agent_id: str) -> Response:
         number = parse_id(job_id, name="jobId")
         agent_number = parse_id(agent_id, name="agentId")
-        body = self.InputSerializer(data=request.data)
+        body = self.WithdrawalInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
 
         def withdraw(signer: str) -> Response:

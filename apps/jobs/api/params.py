@@ -9,6 +9,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from apps.core.errors import ApiError
+from apps.core.fields import StrictCharField, StrictRegexField
+from apps.core.pagination import page_parameters
 from apps.jobs.models import Job
 from apps.jobs.selectors import find_job
 
@@ -25,10 +27,7 @@ def id_parameter(name: str, description: str) -> OpenApiParameter:
 
 
 JOB_ID_PARAMETER = id_parameter("job_id", "the on-chain job id")
-PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="page number, from 1"),
-    OpenApiParameter("limit", int, description="results per page (default 20, at most 100)"),
-]
+PAGE_PARAMETERS = page_parameters()
 
 
 def parse_id(raw: str, *, name: str) -> int:
@@ -56,7 +55,7 @@ def reject_unknown_parameters(query: Any, allowed: set[str]) -> None:
         )
 
 
-class AgentIdField(serializers.CharField):
+class AgentIdField(StrictCharField):
     """An agent id filter: digits, within what the database stores."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -72,7 +71,7 @@ class AgentIdField(serializers.CharField):
         return value
 
 
-class AddressField(serializers.RegexField):
+class AddressField(StrictRegexField):
     def __init__(self, **kwargs: Any) -> None:
         # Given before RegexField.__init__, which copies the message into its validator.
         kwargs.setdefault("error_messages", {"invalid": "must be a 0x-prefixed 20-byte hex address."})

@@ -20,11 +20,20 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
-from apps.core.fields import AmountField, IsoZDateTimeField
+from apps.core.fields import (
+    AmountField,
+    IsoZDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictRegexField,
+    StrictUUIDField,
+)
 from apps.core.openapi import error_responses
-from apps.core.pagination import PageLimitPagination
+from apps.core.pagination import PageLimitPagination, page_parameters
 from apps.exchanges.venues.base import SYMBOL_PATTERN
-from apps.trades.selectors import parse_group_statuses, trade_group_for, trade_groups_for
+from apps.trades.selectors import GROUP_STATUS_FILTERS, parse_group_statuses, trade_group_for, trade_groups_for
 from apps.trades.services import groups as services
 from apps.trades.services.cleanup import cleanup_ghost_orders
 
@@ -32,7 +41,7 @@ TAGS = ["trades (seed 003)"]
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class LowerField(serializers.CharField):
+class LowerField(StrictCharField):
     def to_representation(self, value: str) -> str:
         return str(value).lower()
 
@@ -43,25 +52,21 @@ class LowerField(serializers.CharField):
 class TakeProfitInput(serializers.Serializer):
     price = AmountField()
     quantity = AmountField()
-    order_type = serializers.ChoiceField(choices=["limit"], default="limit")
+    order_type = StrictChoiceField(choices=["limit"], default="limit")
 
 
 class TradeInput(serializers.Serializer):
-    symbol = serializers.RegexField(
-        SYMBOL_PATTERN, help_text="BASE_QUOTE, e.g. BTC_USDT (BTC_USDT_PERP: the perpetual)."
-    )
-    side = serializers.ChoiceField(choices=["buy", "sell"])
-    entry_type = serializers.ChoiceField(choices=["limit", "market"], default="limit")
+    symbol = StrictRegexField(SYMBOL_PATTERN, help_text="BASE_QUOTE, e.g. BTC_USDT (BTC_USDT_PERP: the perpetual).")
+    side = StrictChoiceField(choices=["buy", "sell"])
+    entry_type = StrictChoiceField(choices=["limit", "market"], default="limit")
     entry_price = AmountField(required=False, allow_null=True, help_text="Required for a limit entry.")
     quantity = AmountField(help_text="In the base asset; the take-profit quantities sum to it.")
     stop_loss_price = AmountField(required=False, allow_null=True)
     take_profit = TakeProfitInput(many=True, required=False)
-    leverage = serializers.IntegerField(min_value=1, max_value=125, default=1)
-    break_even = serializers.BooleanField(default=False, help_text="Move the stop to the entry once a target fills.")
-    exchange_account_id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Default: your first account."
-    )
-    idempotency_key = serializers.CharField(
+    leverage = StrictIntegerField(min_value=1, max_value=125, default=1)
+    break_even = StrictBooleanField(default=False, help_text="Move the stop to the entry once a target fills.")
+    exchange_account_id = StrictUUIDField(required=False, allow_null=True, help_text="Default: your first account.")
+    idempotency_key = StrictCharField(
         max_length=128, required=False, allow_blank=True, help_text="The same key and body return the first result."
     )
 
@@ -97,70 +102,70 @@ class TakeProfitsInput(serializers.Serializer):
 
 
 class BreakEvenInput(serializers.Serializer):
-    enabled = serializers.BooleanField()
+    enabled = StrictBooleanField()
 
 
 # --- output -----------------------------------------------------------------------------------
 
 
 class OrderOutput(serializers.Serializer):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     role = LowerField()
-    target_index = serializers.IntegerField(allow_null=True)
-    symbol = serializers.CharField()
-    side = serializers.CharField()
-    type = serializers.CharField(source="order_type")
-    time_in_force = serializers.CharField()
+    target_index = StrictIntegerField(allow_null=True)
+    symbol = StrictCharField()
+    side = StrictCharField()
+    type = StrictCharField(source="order_type")
+    time_in_force = StrictCharField()
     price = AmountField(allow_null=True)
     stop_price = AmountField(allow_null=True)
     quantity = AmountField()
     filled_quantity = AmountField()
     average_price = AmountField(allow_null=True)
-    reduce_only = serializers.BooleanField()
+    reduce_only = StrictBooleanField()
     status = LowerField()
-    client_order_id = serializers.CharField()
-    venue_order_id = serializers.CharField()
-    error = serializers.CharField()
+    client_order_id = StrictCharField()
+    venue_order_id = StrictCharField()
+    error = StrictCharField()
     created_at = IsoZDateTimeField()
     updated_at = IsoZDateTimeField()
 
 
 class ViolationOutput(serializers.Serializer):
-    rule = serializers.CharField()
-    message = serializers.CharField()
+    rule = StrictCharField()
+    message = StrictCharField()
 
 
 class DecisionOutput(serializers.Serializer):
-    approved = serializers.BooleanField()
-    entry_price = serializers.CharField(help_text="The price the loop measured from (the market's for a market entry).")
-    quantity = serializers.CharField()
-    max_quantity = serializers.CharField()
-    size_limits = serializers.DictField(child=serializers.CharField())
-    risk_amount = serializers.CharField(allow_null=True)
-    risk_reward = serializers.CharField(allow_null=True)
-    drawdown_percent = serializers.CharField()
+    approved = StrictBooleanField()
+    entry_price = StrictCharField(help_text="The price the loop measured from (the market's for a market entry).")
+    quantity = StrictCharField()
+    max_quantity = StrictCharField()
+    size_limits = serializers.DictField(child=StrictCharField())
+    risk_amount = StrictCharField(allow_null=True)
+    risk_reward = StrictCharField(allow_null=True)
+    drawdown_percent = StrictCharField()
     violations = ViolationOutput(many=True)
 
 
 class TradeGroupOutput(serializers.Serializer):
-    id = serializers.UUIDField()
+    id = StrictUUIDField()
     status = LowerField(help_text="pending, open, active, closed, cancelled or failed.")
-    exchange_account_id = serializers.UUIDField()
-    symbol = serializers.CharField()
-    side = serializers.CharField()
-    entry_type = serializers.CharField()
+    exchange_account_id = StrictUUIDField()
+    symbol = StrictCharField()
+    side = StrictCharField()
+    entry_type = StrictCharField()
     entry_price = AmountField(allow_null=True)
     quantity = AmountField()
     stop_loss_price = AmountField(allow_null=True)
-    leverage = serializers.IntegerField()
-    break_even = serializers.BooleanField()
-    break_even_done = serializers.BooleanField()
+    leverage = StrictIntegerField()
+    break_even = StrictBooleanField()
+    break_even_done = StrictBooleanField()
     filled_quantity = AmountField()
     average_entry_price = AmountField(allow_null=True)
     closed_quantity = AmountField()
     realized_pnl = AmountField()
-    close_reason = serializers.CharField()
-    idempotency_key = serializers.CharField()
+    close_reason = StrictCharField()
+    idempotency_key = StrictCharField()
     decision = DecisionOutput()
     orders = OrderOutput(many=True)
     created_at = IsoZDateTimeField()
@@ -169,9 +174,9 @@ class TradeGroupOutput(serializers.Serializer):
 
 
 class TradeGroupPaginationOutput(serializers.Serializer):
-    page = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    total = serializers.IntegerField()
+    page = StrictIntegerField()
+    limit = StrictIntegerField()
+    total = StrictIntegerField()
 
 
 class TradeGroupPageOutput(serializers.Serializer):
@@ -180,33 +185,33 @@ class TradeGroupPageOutput(serializers.Serializer):
 
 
 class GhostOrderOutput(serializers.Serializer):
-    account_id = serializers.UUIDField()
-    order_id = serializers.UUIDField(allow_null=True, help_text="The platform's order, when it has one.")
-    client_order_id = serializers.CharField(allow_null=True)
-    venue_order_id = serializers.CharField()
-    symbol = serializers.CharField()
-    side = serializers.CharField()
-    type = serializers.CharField()
+    account_id = StrictUUIDField()
+    order_id = StrictUUIDField(allow_null=True, help_text="The platform's order, when it has one.")
+    client_order_id = StrictCharField(allow_null=True)
+    venue_order_id = StrictCharField()
+    symbol = StrictCharField()
+    side = StrictCharField()
+    type = StrictCharField()
     price = AmountField(allow_null=True)
     stop_price = AmountField(allow_null=True)
     quantity = AmountField()
-    reason = serializers.ChoiceField(choices=["unknown", "ended"])
+    reason = StrictChoiceField(choices=["unknown", "ended"])
 
 
 class CleanupErrorOutput(serializers.Serializer):
-    account_id = serializers.UUIDField()
-    message = serializers.CharField()
+    account_id = StrictUUIDField()
+    message = StrictCharField()
 
 
 class CleanupOutput(serializers.Serializer):
-    cancelled = serializers.IntegerField()
+    cancelled = StrictIntegerField()
     orders = GhostOrderOutput(many=True)
     errors = CleanupErrorOutput(many=True)
 
 
 class RiskRejectedErrorOutput(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = StrictCharField()
+    message = StrictCharField()
     details = DecisionOutput()
 
 
@@ -215,6 +220,14 @@ class RiskRejectedOutput(serializers.Serializer):
 
 
 # --- views ------------------------------------------------------------------------------------
+
+
+def _status_list_pattern() -> str:
+    """`parse_group_statuses`'s grammar as a pattern: names in any case, spaces around commas."""
+    names = "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in name) for name in [*GROUP_STATUS_FILTERS, "all"])
+    item = rf"[ \t]*({names})[ \t]*"
+    return rf"^({item}(,{item})*|[ \t]*)$"
+
 
 GROUP_ID = OpenApiParameter("group_id", str, OpenApiParameter.PATH, description="Trade group id (UUID).")
 CHANGE_ERRORS = error_responses(Family.DESK, 400, 401, 403, 404, 409, 502)
@@ -237,10 +250,12 @@ class TradeGroupListView(APIView):
         summary="Your trade groups, newest first (the ones still trading unless ?status= says otherwise)",
         parameters=[
             OpenApiParameter(
-                "status", str, description="Comma list of pending, open, active, closed, cancelled, failed; or all."
+                "status",
+                str,
+                pattern=_status_list_pattern(),
+                description="Comma list of pending, open, active, closed, cancelled, failed; or all (any case).",
             ),
-            OpenApiParameter("page", int),
-            OpenApiParameter("limit", int, description="1 to 100, default 20."),
+            *page_parameters(),
         ],
         responses={200: TradeGroupPageOutput, **error_responses(Family.DESK, 400, 401, 403)},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -13,7 +14,14 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
-from apps.core.fields import IsoZDateTimeField
+from apps.core.fields import (
+    IsoZDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from apps.core.openapi import error_responses
 from apps.exchanges.models import AccountStatus, ExchangeAccount
 from apps.exchanges.selectors import account_for
@@ -24,22 +32,22 @@ TAGS = ["trades (seed 003)"]
 
 
 class ImportErrorSerializer(serializers.Serializer):
-    symbol = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-    at = serializers.CharField()
-    retryable = serializers.BooleanField(required=False)
+    symbol = StrictCharField(allow_null=True)
+    message = StrictCharField()
+    at = StrictCharField()
+    retryable = StrictBooleanField(required=False)
 
 
 class ImportStatusSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    exchange_account_id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=ImportStatus.choices)
-    symbols = serializers.ListField(child=serializers.CharField())
-    symbols_done = serializers.ListField(child=serializers.CharField())
-    pages_done = serializers.IntegerField()
-    trades_imported = serializers.IntegerField()
+    id = StrictUUIDField()
+    exchange_account_id = StrictUUIDField()
+    status = StrictChoiceField(choices=ImportStatus.choices)
+    symbols = serializers.ListField(child=StrictCharField())
+    symbols_done = serializers.ListField(child=StrictCharField())
+    pages_done = StrictIntegerField()
+    trades_imported = StrictIntegerField()
     cursor = serializers.DictField(
-        child=serializers.CharField(allow_null=True), help_text="The last venue cursor saved, per symbol."
+        child=StrictCharField(allow_null=True), help_text="The last venue cursor saved, per symbol."
     )
     errors = ImportErrorSerializer(many=True)
     created_at = IsoZDateTimeField()
@@ -66,7 +74,7 @@ class StartImportView(APIView):
     permission_classes = [CanTrade]
 
     class StartImportInputSerializer(serializers.Serializer):
-        exchange_account_id = serializers.UUIDField()
+        exchange_account_id = StrictUUIDField()
 
     @extend_schema(
         tags=TAGS,
@@ -97,7 +105,7 @@ class ImportStatusView(APIView):
     permission_classes = [CanTrade]
 
     class FilterSerializer(serializers.Serializer):
-        exchange_account_id = serializers.UUIDField(required=False)
+        exchange_account_id = StrictUUIDField(required=False)
 
     @extend_schema(
         tags=TAGS,
@@ -105,13 +113,16 @@ class ImportStatusView(APIView):
         summary="Progress of the latest history import of each exchange account",
         parameters=[
             OpenApiParameter(
-                "exchange_account_id", str, required=False, description="Only this account's latest import."
+                "exchange_account_id",
+                OpenApiTypes.UUID,
+                required=False,
+                description="Only this account's latest import.",
             )
         ],
         responses={200: ImportListSerializer, **error_responses(Family.DESK, 400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
-        query = self.FilterSerializer(data=request.query_params)
+        query = self.FilterSerializer(data=request.query_params.dict())  # an empty id is a 400, not absent
         query.is_valid(raise_exception=True)
         account_id = query.validated_data.get("exchange_account_id")
         account = account_for(user=request.user, account_id=account_id) if account_id else None

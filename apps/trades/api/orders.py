@@ -7,7 +7,6 @@ the request as Decimal too.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from decimal import Decimal
@@ -16,8 +15,6 @@ from typing import Any
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,9 +22,19 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
-from apps.core.fields import IsoZDateTimeField, plain_amount
+from apps.core.fields import (
+    IsoZDateTimeField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateTimeField,
+    StrictNumberField,
+    StrictRegexField,
+    StrictUUIDField,
+    plain_amount,
+)
 from apps.core.openapi import error_responses
-from apps.core.pagination import parse_bounded_int
+from apps.core.pagination import page_parameters, parse_bounded_int
+from apps.core.parsers import JSONParser
 from apps.exchanges.selectors import account_for, default_account
 from apps.trades.models import OrderStatus
 from apps.trades.services.orders import (
@@ -88,30 +95,21 @@ class ExactNumberJSONRenderer(JSONRenderer):
 class ExactNumberJSONParser(JSONParser):
     """JSON whose numbers become Decimal, not float, so `0.1` is 0.1."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        encoding = (parser_context or {}).get("encoding", "utf-8")
-        try:
-            return json.loads(stream.read().decode(encoding), parse_float=Decimal, parse_constant=_no_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+    parse_float = staticmethod(Decimal)
 
 
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number")
+def _amount(**kwargs: Any) -> StrictNumberField:
+    return StrictNumberField(max_digits=38, decimal_places=18, numerals=True, **kwargs)
 
 
-def _amount(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=38, decimal_places=18, coerce_to_string=False, **kwargs)
-
-
-class _UpperChoiceField(serializers.ChoiceField):
+class _UpperChoiceField(StrictChoiceField):
     """A stored lower-case value (`buy`, `stop_limit`) shown as the seed's upper case."""
 
     def to_representation(self, value: Any) -> Any:
         return super().to_representation(str(value).upper())
 
 
-class _SeedStatusField(serializers.ChoiceField):
+class _SeedStatusField(StrictChoiceField):
     def to_representation(self, value: Any) -> str:
         return SEED_STATUS[value]
 
@@ -120,15 +118,15 @@ class _SeedStatusField(serializers.ChoiceField):
 
 
 class OrderSerializer(serializers.Serializer):
-    orderId = serializers.UUIDField(source="id")
-    userId = serializers.UUIDField(source="user_id")
-    market = serializers.CharField(source="symbol")
+    orderId = StrictUUIDField(source="id")
+    userId = StrictUUIDField(source="user_id")
+    market = StrictCharField(source="symbol")
     side = _UpperChoiceField(choices=["BUY", "SELL"])
     orderType = _UpperChoiceField(source="order_type", choices=ORDER_TYPES)
     quantity = _amount()
     price = _amount(allow_null=True)
     stopPrice = _amount(source="stop_price", allow_null=True)
-    timeInForce = serializers.ChoiceField(source="time_in_force", choices=["GTC", "IOC", "FOK"])
+    timeInForce = StrictChoiceField(source="time_in_force", choices=["GTC", "IOC", "FOK"])
     status = _SeedStatusField(choices=SEED_STATUSES)
     expiresAt = IsoZDateTimeField(source="expires_at", milliseconds=True, allow_null=True)
     createdAt = IsoZDateTimeField(source="created_at", milliseconds=True)
@@ -157,22 +155,22 @@ ORDER_ID_PARAMETER = OpenApiParameter("orderId", str, OpenApiParameter.PATH, des
 
 class OrderListCreateView(_OrderView):
     class FilterSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=SEED_STATUSES, required=False)
-        market = serializers.RegexField(MARKET_PATTERN, required=False)
+        status = StrictChoiceField(choices=SEED_STATUSES, required=False)
+        market = StrictRegexField(MARKET_PATTERN, required=False)
 
     class NewOrderInputSerializer(serializers.Serializer):
-        market = serializers.RegexField(MARKET_PATTERN, help_text="BASE_QUOTE, e.g. ETH_USDC")
-        side = serializers.ChoiceField(choices=["BUY", "SELL"])
-        orderType = serializers.ChoiceField(choices=ORDER_TYPES)
+        market = StrictRegexField(MARKET_PATTERN, help_text="BASE_QUOTE, e.g. ETH_USDC")
+        side = StrictChoiceField(choices=["BUY", "SELL"])
+        orderType = StrictChoiceField(choices=ORDER_TYPES)
         quantity = _amount()
         price = _amount(required=False, allow_null=True, help_text="LIMIT and STOP_LIMIT only")
         stopPrice = _amount(required=False, allow_null=True, help_text="STOP and STOP_LIMIT only")
-        timeInForce = serializers.ChoiceField(choices=["GTC", "IOC", "FOK"], default="GTC")
-        expiresAt = serializers.DateTimeField(required=False, allow_null=True, help_text="ISO-8601, in the future")
-        exchangeAccountId = serializers.UUIDField(
+        timeInForce = StrictChoiceField(choices=["GTC", "IOC", "FOK"], default="GTC")
+        expiresAt = StrictDateTimeField(required=False, allow_null=True, help_text="ISO-8601, in the future")
+        exchangeAccountId = StrictUUIDField(
             required=False, allow_null=True, help_text="Defaults to the trader's oldest active account."
         )
-        idempotencyKey = serializers.CharField(required=False, allow_blank=True, max_length=128)
+        idempotencyKey = StrictCharField(required=False, allow_blank=True, max_length=128)
 
         def to_order(self) -> NewOrder:
             given = self.validated_data
@@ -193,14 +191,13 @@ class OrderListCreateView(_OrderView):
         summary="The trader's orders, newest first",
         parameters=[
             OpenApiParameter("status", str, enum=SEED_STATUSES, required=False),
-            OpenApiParameter("market", str, required=False, description="e.g. ETH_USDC"),
-            OpenApiParameter("page", int, required=False, description=f"From 1 to {MAX_PAGE}"),
-            OpenApiParameter("limit", int, required=False, description=f"At most {MAX_LIMIT}"),
+            OpenApiParameter("market", str, required=False, pattern=MARKET_PATTERN, description="e.g. ETH_USDC"),
+            *page_parameters(default_size=DEFAULT_LIMIT, max_size=MAX_LIMIT, max_page=MAX_PAGE),
         ],
         responses={200: OrderListSerializer, **error_responses(Family.APP, 400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
-        query = self.FilterSerializer(data=request.query_params)
+        query = self.FilterSerializer(data=request.query_params.dict())  # `?market=` is a 400, not absent
         query.is_valid(raise_exception=True)
         page = parse_bounded_int(request.query_params.get("page"), name="page", default=1, maximum=MAX_PAGE)
         limit = parse_bounded_int(

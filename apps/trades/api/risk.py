@@ -8,6 +8,8 @@ and ratios). PUT replaces the whole config: every field is required, an unknown 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -17,30 +19,62 @@ from rest_framework.views import APIView
 
 from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
-from apps.core.openapi import error_responses
-from apps.trades.services.risk import RISK_CONFIG_FIELDS, risk_config_for, update_risk_config
+from apps.core.fields import StrictBooleanField, StrictIntegerField, StrictNumberField, schema_field
+from apps.core.openapi import error_responses, number_or_numeral
+from apps.trades.services.risk import (
+    MAX_LEVERAGE,
+    RISK_CONFIG_FIELDS,
+    risk_config_for,
+    update_risk_config,
+)
 
 TAGS = ["risk (seed 003)"]
+# The column is a PositiveSmallIntegerField.
+MAX_OPEN_POSITIONS = 32767
 
 
-def _number(**kwargs: object) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=None, decimal_places=None, coerce_to_string=False, **kwargs)
+# The bounds below are the service's rules and the columns' widths, stated so the schema says
+# what is accepted; the service checks them (and reports every field at once), not the fields.
+
+
+def _number(*, maximum: int, inclusive: bool = False, **kwargs: Any) -> serializers.Field:
+    """A positive number below `maximum` (or up to it, `inclusive`), or the same as a decimal
+    string. The columns' decimal places (3 for percentages and ratios) are in the description:
+    JSON Schema cannot state them for binary floating-point numbers."""
+    number = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": maximum}
+    if not inclusive:
+        number["exclusiveMaximum"] = True
+    return schema_field(StrictNumberField, number_or_numeral(number), numerals=True, **kwargs)
+
+
+def _count(*, maximum: int, **kwargs: Any) -> serializers.Field:
+    return schema_field(StrictIntegerField, {"type": "integer", "minimum": 1, "maximum": maximum}, **kwargs)
 
 
 class RiskConfigSerializer(serializers.Serializer):
-    account_risk_percent = _number(help_text="Percent of equity risked per trade, in (0, 100].")
-    max_risk_amount = _number(help_text="Most a trade may lose at its stop, in the quote asset (> 0).")
+    # PUT replaces the whole config: a field the service does not know is a 400.
+    request_schema = {"additionalProperties": False}
+
+    account_risk_percent = _number(
+        maximum=100, inclusive=True, help_text="Percent of equity risked per trade, in (0, 100], 3 decimals."
+    )
+    max_risk_amount = _number(maximum=10**20, help_text="Most a trade may lose at its stop, in the quote asset (> 0).")
     max_position_size = _number(
+        maximum=10**20,
         allow_null=True,
         help_text="Largest position, in the symbol's base asset (> 0); null (the default) sets no cap.",
     )
-    max_leverage = serializers.IntegerField(help_text="1 to 125.")
+    max_leverage = _count(maximum=MAX_LEVERAGE, help_text="1 to 125.")
     daily_max_drawdown_percent = _number(
-        help_text="Loss from the day's starting equity that stops trading, in (0, 100]."
+        maximum=100,
+        inclusive=True,
+        help_text="Loss from the day's starting equity that stops trading, in (0, 100], 3 decimals.",
     )
-    max_open_positions = serializers.IntegerField(help_text="At least 1.")
-    require_stop_loss = serializers.BooleanField()
-    min_risk_reward_ratio = _number(help_text="Minimum reward:risk of a trade's take-profits (> 0).")
+    max_open_positions = _count(maximum=MAX_OPEN_POSITIONS, help_text="At least 1.")
+    require_stop_loss = StrictBooleanField()
+    min_risk_reward_ratio = _number(
+        maximum=100_000, help_text="Minimum reward:risk of a trade's take-profits (> 0), 3 decimals."
+    )
 
     def validate(self, attrs: dict) -> dict:
         unknown = sorted(set(self.initial_data) - set(RISK_CONFIG_FIELDS))
