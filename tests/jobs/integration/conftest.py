@@ -111,7 +111,11 @@ class Anvil:
     # Seed 001's flows, one step each, sent from the role's own anvil account.
 
     def create_job(self, *, budget: int = BUDGET, lasts: int = LASTS) -> tuple[int, Any]:
-        deadline = self.w3.eth.get_block("latest")["timestamp"] + lasts
+        # The creating block's time is pinned: under load anvil may mine it a second after the
+        # latest block, and the job is meant to last exactly `lasts` from its creation.
+        created_at = self.w3.eth.get_block("latest")["timestamp"] + 1
+        self.rpc("evm_setNextBlockTimestamp", created_at)
+        deadline = created_at + lasts
         call = self.core.functions.createJob(CLIENT_ID, budget, deadline, PROGRAM, PROGRAM_HASH, b"\0" * 32)
         receipt = self.send(call, self.client)
         return self.event(receipt, "JobCreated")["jobId"], receipt
