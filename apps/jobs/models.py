@@ -105,6 +105,9 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["status", "-job_id"]),
             models.Index(fields=["strategy_type", "-job_id"]),
+            # Both filters at once (the jobs list's common query): its COUNT(*) was a scan of
+            # every job of the strategy type, 20k rows read to keep 5k at 100k jobs.
+            models.Index(fields=["status", "strategy_type", "-job_id"]),
         ]
 
     def __str__(self) -> str:
