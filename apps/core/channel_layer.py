@@ -29,12 +29,13 @@ from typing import Any
 
 from channels_redis.core import RedisChannelLayer
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from apps.core.errors import REDIS_OUTAGES
 
 logger = logging.getLogger(__name__)
 
 # What a lost, restarting (BusyLoadingError is a ConnectionError) or stale Redis raises.
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (*REDIS_OUTAGES, OSError)
 FIRST_RETRY_SECONDS = 0.1
 
 
