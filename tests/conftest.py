@@ -32,6 +32,15 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_indexed_position():
+    """The jobs API reads the indexer's position once a second per process: every test starts
+    without a position read by the one before (whose rows are gone)."""
+    from apps.jobs.api.freshness import indexed_position
+
+    indexed_position.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.3 s per hash; tests need the behaviour, not the cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from apps.core.errors import ApiError
+from apps.core.rows import PagedRows
 
 _DIGITS = re.compile(r"[0-9]+")
 # The last page number a client may ask for (past the last page with rows, it is just empty).
@@ -72,7 +73,7 @@ class _PagedSlice(BasePagination):
     default_page_size = 20
     max_page_size = 100
 
-    def paginate_queryset(self, queryset: QuerySet | list, request: Request, view: Any = None) -> list:
+    def paginate_queryset(self, queryset: QuerySet | PagedRows | list, request: Request, view: Any = None) -> list:
         self.request = request
         self.page = parse_bounded_int(request.query_params.get("page"), name="page", default=1, maximum=MAX_PAGE)
         self.size = parse_bounded_int(
@@ -81,7 +82,7 @@ class _PagedSlice(BasePagination):
             default=self.default_page_size,
             maximum=self.max_page_size,
         )
-        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        self.total = len(queryset) if isinstance(queryset, list) else queryset.count()
         self.total_pages = max(1, math.ceil(self.total / self.size))
         if self.page > self.total_pages:
             return []

@@ -1,7 +1,11 @@
 """Output shapes of the agent-jobs API (seeds 001-002), field by field as the seeds spell them.
 
 Raw token amounts are decimal strings, on-chain times unix-second strings, block numbers
-strings; other times ISO-8601 UTC with a `Z`."""
+strings; other times ISO-8601 UTC with a `Z`.
+
+The job list and detail are written by apps/jobs/presenters.py from SQL rows (the hot reads);
+`JobSummarySerializer` and `JobDetailSerializer` stay as their schema, and
+tests/jobs/api/test_presenters.py holds the two to the same output."""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
 """GET /api/v1/jobs (filtered, paged) and GET /api/v1/jobs/{id} over 100,000 indexed jobs,
-against the bare SQL of the same queries run on a raw cursor (the baseline).
+against two floors: the bare SQL of the rows on a raw cursor, and a hand-written baseline.
 
 The endpoints are called in-process through Django's test Client (the full middleware stack,
-DRF, the selectors and the serializers; production settings, DEBUG off), the baseline with
-`connection.cursor()` on the same connection, alternately, the same number of times. The
-database is built once by `tests.bench.jobs_fixture` and reused while it holds the jobs.
+DRF, the selectors and the presenters; production settings, DEBUG off). The hand-written
+baseline (`tests.bench.jobs_baseline`) is a plain Django view behind the same middleware that
+runs the endpoint's own statements on a raw cursor and builds the same body from dicts with
+orjson; the bare SQL is `connection.cursor()` on the same connection. The three take turns in
+blocks of ten calls, the same number of times. The database is built once by
+`tests.bench.jobs_fixture` and reused while it holds the jobs.
 
     python -m tests.bench jobs [--requests N] [--rounds R] [--warmup W]
 """
@@ -12,7 +15,9 @@ database is built once by `tests.bench.jobs_fixture` and reused while it holds t
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -26,7 +31,10 @@ SQLITE_PATH = VAR_DIR / "bench-jobs.sqlite3"
 PAGE_SIZE = 20
 
 ENDPOINT = "endpoint"
+HAND = "hand-written"
 BARE = "bare SQL"
+BASELINE_URLCONF = "tests.bench.jobs_baseline"
+BLOCK = 10  # calls per side per turn
 
 
 # --- environment, fixture -------------------------------------------------------------------
@@ -47,8 +55,9 @@ def bench_environment() -> tuple[dict[str, str], bool]:
 class Case:
     name: str
     url: str
-    statements: list[tuple[str, list]]  # the baseline: (sql, params) run and fetched in order
-    check: Callable[[dict, list[list[tuple]]], None]  # endpoint body vs the baseline's rows
+    hand_url: str  # the hand-written baseline's view (tests.bench.jobs_baseline)
+    statements: list[tuple[str, list]]  # the bare SQL: (sql, params) run and fetched in order
+    check: Callable[[dict, list[list[tuple]]], None]  # endpoint body vs the bare SQL's rows
 
 
 # The job row and its three parties, as select_related("client", "provider", "evaluator")
@@ -92,27 +101,35 @@ def build_cases(fixture: dict) -> list[Case]:
     status = ["FUNDED", "CEX_CAPITAL"]
     client = fixture["client_agent_id"]
     detail_id = fixture["detail_job_id"]
+    by_status = f"?status=FUNDED&strategyType=CEX_CAPITAL&page={page}&limit={PAGE_SIZE}"
+    by_client = f"?clientId={client}&limit={PAGE_SIZE}"
     return [
         Case(
             "list status+strategy p3",
-            f"/api/v1/jobs?status=FUNDED&strategyType=CEX_CAPITAL&page={page}&limit={PAGE_SIZE}",
+            f"/api/v1/jobs{by_status}",
+            f"/bench/jobs{by_status}",
             [(COUNT_BY_STATUS, status), (PAGE_BY_STATUS, [*status, PAGE_SIZE, (page - 1) * PAGE_SIZE])],
             check_page,
         ),
         Case(
             "list clientId",
-            f"/api/v1/jobs?clientId={client}&limit={PAGE_SIZE}",
+            f"/api/v1/jobs{by_client}",
+            f"/bench/jobs{by_client}",
             [(COUNT_BY_CLIENT, [client]), (PAGE_BY_CLIENT, [client, PAGE_SIZE, 0])],
             check_page,
         ),
-        Case("detail", f"/api/v1/jobs/{detail_id}", [(DETAIL, [detail_id])], check_detail),
+        Case("detail", f"/api/v1/jobs/{detail_id}", f"/bench/jobs/{detail_id}", [(DETAIL, [detail_id])], check_detail),
     ]
 
 
 # --- measurement ----------------------------------------------------------------------------
 
 
-def measure_case(case: Case, client, args: argparse.Namespace) -> tuple[Run, Run]:
+def _sql(captured) -> list[str]:
+    return [re.sub(r"\s+", " ", query["sql"]).strip() for query in captured.captured_queries]
+
+
+def measure_case(case: Case, client, args: argparse.Namespace) -> tuple[Run, Run, Run]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -124,37 +141,56 @@ def measure_case(case: Case, client, args: argparse.Namespace) -> tuple[Run, Run
                 results.append(cursor.fetchall())
             return results
 
-    def endpoint() -> None:
-        response = client.get(case.url)
+    def get(url: str):
+        response = client.get(url)
         if response.status_code != 200:
-            raise BenchError(f"{case.url} answered {response.status_code}: {response.content[:500]!r}")
+            raise BenchError(f"{url} answered {response.status_code}: {response.content[:500]!r}")
+        return response
 
-    # Pre-flight: the endpoint answers what the bare SQL finds; count each side's queries.
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(case.url)
-    if response.status_code != 200:
-        raise BenchError(f"{case.url} answered {response.status_code}: {response.content[:500]!r}")
-    endpoint_queries = len(captured)
-    with CaptureQueriesContext(connection) as captured:
+    # Pre-flight, after one call that reads the X-Indexed-Block position (then cached for a
+    # second, so a timed call reads it about once a second): the endpoint answers what the bare
+    # SQL finds and exactly the hand-written baseline's body, both sending the same statements.
+    get(case.url)
+    with CaptureQueriesContext(connection) as endpoint_sql:
+        response = get(case.url)
+    with CaptureQueriesContext(connection) as hand_sql:
+        hand = get(case.hand_url)
+    with CaptureQueriesContext(connection) as bare_sql:
         results = bare()
     case.check(response.json(), results)
-    runs = {ENDPOINT: Run(case.name, ENDPOINT, endpoint_queries), BARE: Run(case.name, BARE, len(captured))}
-    calls = {ENDPOINT: endpoint, BARE: bare}
+    if response.json() != json.loads(hand.content):
+        raise BenchError(f"{case.url} and {case.hand_url} answered different bodies")
+    if _sql(endpoint_sql) != _sql(hand_sql):
+        raise BenchError(f"the hand-written baseline no longer runs the queries of {case.url}")
+    same = "byte for byte" if response.content == hand.content else "as JSON"
+    print(f"{case.name}: the endpoint's body is the hand-written one's ({same}), same {len(hand_sql)} statements")
+    runs = {
+        ENDPOINT: Run(case.name, ENDPOINT, len(endpoint_sql)),
+        HAND: Run(case.name, HAND, len(hand_sql)),
+        BARE: Run(case.name, BARE, len(bare_sql)),
+    }
+    calls = {ENDPOINT: lambda: get(case.url), HAND: lambda: get(case.hand_url), BARE: bare}
 
-    for target in (BARE, ENDPOINT):
+    order = [BARE, HAND, ENDPOINT]
+    for target in order:
         for _ in range(args.warmup):
             calls[target]()
+    # The sides take turns in blocks of BLOCK calls (the first side rotating each round), so a
+    # burst of load from elsewhere on the machine falls on all three alike.
     for index in range(args.rounds):
-        for target in (BARE, ENDPOINT) if index % 2 == 0 else (ENDPOINT, BARE):
-            call, latencies = calls[target], runs[target].latencies
-            deadline = time.perf_counter() + args.time_limit
-            for _ in range(args.requests):
-                began = time.perf_counter()
-                call()
-                latencies.append(time.perf_counter() - began)
-                if began > deadline:
-                    break
-    return runs[ENDPOINT], runs[BARE]
+        turns = order[index % 3 :] + order[: index % 3]
+        spent = dict.fromkeys(turns, 0.0)
+        for block in range(0, args.requests, BLOCK):
+            for target in turns:
+                call, latencies, calls_left = calls[target], runs[target].latencies, min(BLOCK, args.requests - block)
+                for _ in range(calls_left):
+                    began = time.perf_counter()
+                    call()
+                    latencies.append(time.perf_counter() - began)
+                spent[target] += sum(latencies[-calls_left:])
+            if max(spent.values()) > args.time_limit:
+                break
+    return runs[ENDPOINT], runs[HAND], runs[BARE]
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -185,10 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         built = f"reused (already holds {fixture['jobs']:,} jobs)"
     print(
-        f"GET /api/v1/jobs (filtered) and /api/v1/jobs/{{id}} vs the bare SQL on a raw cursor\n"
+        f"GET /api/v1/jobs (filtered) and /api/v1/jobs/{{id}} vs the bare SQL on a raw cursor and a "
+        f"hand-written baseline (the same statements, dicts, orjson, a plain Django view)\n"
         f"database {fixture['vendor']} ({where}), {built}: {fixture['jobs']:,} jobs, "
         f"{fixture['agents']:,} agents, {fixture['events']:,} job events (jobs with id % 10 == 0)\n"
-        f"in-process Django test Client, DEBUG off, one persistent connection for both sides; "
+        f"in-process Django test Client, DEBUG off, one persistent connection for all sides; "
         f"{args.rounds} round(s) x {args.requests} requests per target per case, "
         f"after {args.warmup} warm-up requests each\n",
         flush=True,
@@ -200,18 +237,22 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
 
+    settings.ROOT_URLCONF = BASELINE_URLCONF  # the project's URLs and the hand-written views
     client = Client(HTTP_HOST=HOST)
     try:
-        pairs = [measure_case(case, client, args) for case in build_cases(fixture)]
+        runs = [measure_case(case, client, args) for case in build_cases(fixture)]
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     finally:
         connection.close()
-    report(pairs, expected=args.requests * args.rounds, ratio="endpoint ÷ bare SQL")
+    print()
+    pairs = [pair for endpoint, hand, bare in runs for pair in ((endpoint, bare), (endpoint, hand))]
+    report(pairs, expected=args.requests * args.rounds)
     return 0
 
 

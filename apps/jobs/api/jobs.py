@@ -1,4 +1,7 @@
-"""Public reads of jobs, their events, snapshots and disputes (seed 002)."""
+"""Public reads of jobs, their events, snapshots and disputes (seed 002).
+
+The job list and detail are the hot reads: their rows come from SQL selectors as dicts and
+`apps.jobs.presenters` writes the job objects; the serializers stay as their schema."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from apps.core.errors import ApiError, Family
 from apps.core.fields import StrictChoiceField
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageLimitPagination
+from apps.core.query import QuerySerializer
 from apps.jobs.api.freshness import IndexedBlockHeaders
 from apps.jobs.api.params import (
     JOB_ID_PARAMETER,
@@ -27,24 +31,23 @@ from apps.jobs.api.params import (
     reject_unknown_parameters,
 )
 from apps.jobs.models import JobStatus, StrategyType
+from apps.jobs.presenters import present_job_detail, present_job_summary
 from apps.jobs.selectors import (
     JobFilters,
     dispute_of_job,
     find_dispute,
-    job_detail,
+    job_detail_row,
     job_events,
-    job_list,
     job_snapshots,
+    job_summaries,
 )
 from apps.jobs.serializers import (
     DisputeEnvelopeSerializer,
     DisputeSerializer,
-    JobDetailSerializer,
     JobEnvelopeSerializer,
     JobEventListEnvelopeSerializer,
     JobEventSerializer,
     JobListEnvelopeSerializer,
-    JobSummarySerializer,
     OptionalDisputeEnvelopeSerializer,
     SnapshotDetailSerializer,
     SnapshotListEnvelopeSerializer,
@@ -57,7 +60,7 @@ class _PublicView(IndexedBlockHeaders, APIView):
 
 
 class JobListView(_PublicView):
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(QuerySerializer):
         status = StrictChoiceField(choices=JobStatus.choices, required=False)
         strategyType = StrictChoiceField(choices=StrategyType.choices, required=False)
         clientId = AgentIdField()
@@ -109,8 +112,8 @@ class JobListView(_PublicView):
         params.is_valid(raise_exception=True)
         filters = params.to_filters()
         paginator = PageLimitPagination()
-        page = paginator.paginate_queryset(job_list(filters=filters), request, self)
-        return paginator.get_paginated_response(JobSummarySerializer(page, many=True).data)
+        rows = paginator.paginate_queryset(job_summaries(filters=filters), request, self)
+        return paginator.get_paginated_response([present_job_summary(row) for row in rows])
 
 
 class JobDetailView(_PublicView):
@@ -124,10 +127,10 @@ class JobDetailView(_PublicView):
     )
     def get(self, request: Request, job_id: str) -> Response:
         number = parse_id(job_id, name="jobId")
-        job = job_detail(job_id=number) if number <= MAX_STORED_ID else None
+        job = job_detail_row(job_id=number) if number <= MAX_STORED_ID else None
         if job is None:
             raise ApiError(status=404, code="JOB_NOT_FOUND", message=f"Job {number} does not exist.")
-        return Response({"success": True, "data": JobDetailSerializer(job).data})
+        return Response({"success": True, "data": present_job_detail(job)})
 
 
 class JobEventListView(_PublicView):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import DatabaseError
 
 from apps.indexer.models import ChainCursor, IndexedBlock
+from apps.jobs.api import freshness
+from apps.jobs.api.freshness import indexed_position
 from apps.jobs.consumer import CURSOR_NAME
 from tests.jobs.api.factories import JobFactory
 
@@ -59,3 +62,35 @@ def test_the_schema_documents_the_headers_on_job_reads(api):
         headers = schema["paths"][path]["get"]["responses"]["200"]["headers"]
         assert headers["X-Indexed-Block"]["schema"]["type"] == "integer", path
         assert headers["X-Indexed-At"]["schema"]["format"] == "date-time", path
+
+
+def test_the_position_is_read_once_a_second(api, indexed_to_block_42, monkeypatch, django_assert_num_queries):
+    now = [100.0]
+    monkeypatch.setattr(indexed_position, "clock", lambda: now[0])
+    api.get("/api/v1/jobs/999")  # reads it
+    IndexedBlock.objects.create(number=50, hash="0x50", parent_hash="0x49", timestamp=BLOCK_TIME + 96)
+    ChainCursor.objects.filter(name=CURSOR_NAME).update(block_number=50, block_hash="0x50")
+
+    now[0] += 0.9
+    with django_assert_num_queries(1):  # the job's row only
+        within = api.get("/api/v1/jobs/999")
+    now[0] += 0.1
+    after = api.get("/api/v1/jobs/999")
+
+    assert within["X-Indexed-Block"] == "42"  # a second late at most: it is a lag indicator
+    assert (after["X-Indexed-Block"], after["X-Indexed-At"]) == ("50", "2023-11-14T22:14:56Z")
+
+
+def test_a_failed_read_of_the_position_is_not_kept(api, indexed_to_block_42, monkeypatch):
+    calls = []
+
+    def unreachable(name):
+        calls.append(name)
+        raise DatabaseError("gone")
+
+    monkeypatch.setattr(freshness, "indexer_position", unreachable)
+    assert "X-Indexed-Block" not in api.get("/api/v1/jobs/999")
+    monkeypatch.undo()
+
+    assert api.get("/api/v1/jobs/999")["X-Indexed-Block"] == "42"
+    assert calls == [CURSOR_NAME]
