@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "apps.accounts.middleware.TokenAuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.core.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -178,6 +178,9 @@ CHANNEL_LAYERS = {
                 }
             ],
             "reconnect_max_seconds": env.float("CHANNEL_LAYER_RECONNECT_MAX_SECONDS", default=5),
+            # Redis connections per process and event loop; past it a command waits for a free one
+            # rather than failing with MaxConnectionsError (apps/core/channel_layer.py).
+            "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=50),
             "prefix": "hc-asgi",
             "capacity": 1000,
             "expiry": 30,
@@ -250,6 +253,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/login"
 ACCESS_TOKEN_TTL = timedelta(seconds=env.int("ACCESS_TOKEN_TTL_SECONDS", default=15 * 60))
 REFRESH_TOKEN_TTL = timedelta(seconds=env.int("REFRESH_TOKEN_TTL_SECONDS", default=7 * 24 * 3600))
+# How long a process may answer a read for a session and its user from memory instead of the
+# database (0: never; writes always read the database). The services that revoke a session or
+# change a user tell every process at once (apps/accounts/auth_cache.py); only a change made
+# straight to the tables waits this long.
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=60)
 # Seed 003 asks for Secure cookies; browsers accept them on http://localhost, so only a
 # deployment without TLS would ever turn this off.
 AUTH_COOKIE_SECURE = env.bool("AUTH_COOKIE_SECURE", default=True)
@@ -319,7 +327,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=1
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.permissions.IsActiveAccount"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSONRenderer's bytes, encoded by orjson (apps/core/renderers.py); no browsable API.
+    "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.ORJSONRenderer"],
     # apps.core.parsers: a hostile body (deep nesting, NUL, 1e400) is a 400, never a 500.
     "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",

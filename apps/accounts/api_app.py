@@ -29,6 +29,7 @@ from apps.accounts.serializers import (
     MessageSerializer,
     RegisterResponseSerializer,
     RegistrationSerializer,
+    app_user_body,
 )
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
@@ -100,7 +101,7 @@ class LogoutView(APIView):
 class MeView(APIView):
     @extend_schema(tags=TAGS, responses={200: AppUserEnvelopeSerializer, **error_responses(Family.APP, 401, 403)})
     def get(self, request: Request) -> Response:
-        return Response({"user": AppUserSerializer(request.user).data})
+        return Response({"user": app_user_body(request.user)})
 
 
 class RefreshView(APIView):

@@ -23,6 +23,7 @@ from apps.accounts.serializers import (
     RevokedSerializer,
     SiweInputSerializer,
     TokensEnvelopeSerializer,
+    desk_user_body,
 )
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
@@ -138,7 +139,7 @@ class ExtensionPairView(_Public):
 class MeView(APIView):
     @extend_schema(tags=TAGS, responses={200: DeskUserSerializer, **error_responses(Family.DESK, 401, 403)})
     def get(self, request: Request) -> Response:
-        return Response(DeskUserSerializer(request.user).data)
+        return Response(desk_user_body(request.user))
 
 
 class LogoutView(APIView):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from apps.accounts.csrf import enforce_cookie_csrf, issue_csrf_cookie
@@ -28,18 +29,20 @@ class TokenAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[User, Principal] | None:
+        # Reads may be answered from the auth cache; a write reads its session from the database.
+        cached = request.method in SAFE_METHODS
         header = get_authorization_header(request).decode("latin-1")
         if header:
             scheme, _, raw = header.partition(" ")
             if scheme.lower() != "bearer" or not raw.strip():
                 raise InvalidToken("Send the token as `Authorization: Bearer <token>`.")
-            return self._resolve(raw.strip())
+            return self._resolve(raw.strip(), cached=cached)
         for name in ACCESS_COOKIES:
             raw = request.COOKIES.get(name)
             if not raw:
                 continue
             try:
-                found = self._resolve(raw)
+                found = self._resolve(raw, cached=cached)
             except InvalidToken:
                 continue
             enforce_cookie_csrf(request)
@@ -48,9 +51,9 @@ class TokenAuthentication(BaseAuthentication):
         return None
 
     @staticmethod
-    def _resolve(raw: str) -> tuple[User, Principal]:
+    def _resolve(raw: str, *, cached: bool) -> tuple[User, Principal]:
         try:
-            principal = principal_for_credential(raw)
+            principal = principal_for_credential(raw, cached=cached)
         except InvalidAccessToken:
             raise InvalidToken() from None
         if principal.api_token is not None:

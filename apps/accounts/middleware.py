@@ -4,6 +4,7 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from rest_framework.permissions import SAFE_METHODS
 
 from apps.accounts.authentication import ACCESS_COOKIES
 from apps.accounts.selectors import Principal, principal_for_credential
@@ -19,7 +20,7 @@ def principal_from_cookies(request: HttpRequest) -> Principal | None:
             if not raw:
                 continue
             try:
-                principal = principal_for_credential(raw)
+                principal = principal_for_credential(raw, cached=request.method in SAFE_METHODS)
                 break
             except InvalidAccessToken:
                 continue

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import jwt
 from django.conf import settings
@@ -57,12 +59,26 @@ def encode_access_token(*, user_id: uuid.UUID, session_id: uuid.UUID, now: datet
 
 
 def decode_access_token(raw: str) -> AccessClaims:
+    claims, expires_at = _verified_access_token(raw, settings.SECRET_KEY)
+    if expires_at <= time.time():  # PyJWT's own rule: a token is expired from its `exp` on
+        raise InvalidAccessToken("Signature has expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified_access_token(raw: str, secret: str) -> tuple[AccessClaims, int]:
+    """The claims of a token whose signature and claims checked out, and its expiry.
+
+    Kept per process for the token's life, so a client's next requests skip the verification
+    (PyJWT's checks cost more than the rest of authenticating): the answer for a given token and
+    secret never changes, only the clock does, and the expiry is checked again at every use.
+    A token that fails is never kept. Only the session decides whether a token still works.
+    """
     try:
-        claims = jwt.decode(
-            raw, settings.SECRET_KEY, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "sid"]}
-        )
+        claims = jwt.decode(raw, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "sid"]})
         if claims.get("typ") != "access":
             raise InvalidAccessToken("not an access token")
-        return AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        access = AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        return access, int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidAccessToken(str(exc)) from exc

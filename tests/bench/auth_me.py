@@ -318,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         f"gunicorn {args.workers} sync workers x 1 thread on {HOST}:{port}, DEBUG off; "
         f"database {fixture['vendor']} ({'fresh ' + SQLITE_PATH.name if own_db else 'DATABASE_URL'}), "
         f"CONN_MAX_AGE={env.get('CONN_MAX_AGE', '0')}\n"
-        f"DB queries per request: auth/me {fixture['queries']['auth_me']}, bare {fixture['queries']['bare_me']}\n"
+        f"DB queries per request: auth/me {fixture['queries']['auth_me']} (a session's first in a process), "
+        f"{fixture['queries']['auth_me_cached']} after it (auth cache); bare {fixture['queries']['bare_me']}\n"
         f"{args.rounds} round(s) x {args.requests} requests per target at concurrency {args.concurrency}, "
         f"after {args.warmup} warm-up requests each; {os.cpu_count()} CPU(s) shared by client and server\n",
         flush=True,

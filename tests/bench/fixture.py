@@ -49,6 +49,13 @@ def main() -> int:
             print(f"{url} answered {response.status_code}: {response.content[:500]!r}", file=sys.stderr)
             return 1
         queries[name] = len(captured)
+    # From a session's second request on, the auth cache answers (apps/accounts/auth_cache.py).
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens.access_token}"})
+    if response.status_code != 200:
+        print(f"/api/v1/auth/me answered {response.status_code} the second time", file=sys.stderr)
+        return 1
+    queries["auth_me_cached"] = len(captured)
 
     print(
         json.dumps(

@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # A market entry fills at once, and its stop and both targets go out in one venue call; a limit
 # entry rests and its legs wait. The baselines are the bare paper-exchange calls, one per order.
+# A write always reads its session from the database (the auth cache serves reads only).
 QUERIES = {
-    "market": {ENDPOINT: 54, BARE: 12, BARE_ALL: 36, DECISION: 0},
-    "limit": {ENDPOINT: 33, BARE: 8, BARE_ALL: 8, DECISION: 0},
+    "market": {ENDPOINT: 55, BARE: 12, BARE_ALL: 36, DECISION: 0},
+    "limit": {ENDPOINT: 34, BARE: 8, BARE_ALL: 8, DECISION: 0},
 }
 MORE = COUNTED_AFTER + 3
 

@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.accounts import hooks
+from apps.accounts import auth_cache, hooks
 from apps.accounts.models import Role, Status, User
 from apps.accounts.services.sessions import ClientInfo, IssuedTokens, revoke_all_sessions, start_session
 from apps.accounts.streams import user_stream
@@ -133,6 +133,7 @@ def set_user_access(
         user.status_changed_at = timezone.now()
         fields += ["status", "status_changed_at"]
     if fields:
+        auth_cache.forget_user(user.id)
         user.save(update_fields=fields)
     if "status" in fields and status == Status.ACTIVE:
         hooks.user_activated(user.id)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import auth_cache
 from apps.accounts.models import AuthSession, RefreshToken, User
 from apps.accounts.streams import session_stream
 from apps.accounts.tokens import encode_access_token, new_refresh_token, token_hash
@@ -94,6 +95,8 @@ def refresh_session(*, raw_refresh_token: str) -> IssuedTokens:
 
 
 def _revoke(session: AuthSession, *, reason: str) -> None:
+    # Before the commit, inside the caller's transaction: see apps/accounts/auth_cache.py.
+    auth_cache.forget_sessions([session.id])
     session.revoked_at = timezone.now()
     session.revoked_reason = reason
     session.save(update_fields=["revoked_at", "revoked_reason"])
