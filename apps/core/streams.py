@@ -9,17 +9,16 @@ then sent together, in one call to the channel layer, rather than one call each.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import os
 import re
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -27,7 +26,6 @@ from django.db import transaction
 from apps.core.channel_layer import OUTAGE_ERRORS, describe
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PUBLIC_KINDS = frozenset({"depth", "trade", "ticker"})
 USER_KINDS = frozenset({"order", "balance"})
@@ -97,32 +95,6 @@ _outage = _Outage()
 _batch = threading.local()
 
 
-class _Publisher:
-    """The event loop this process sends from, in a thread of its own, started on first use (and
-    again in a forked child). `async_to_sync` would start a thread and an event loop per call,
-    and the channel layer opens a Redis connection per event loop: a few milliseconds each time,
-    where this loop keeps its connections from one send to the next."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.pid = 0
-
-    def run(self, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        """Run `work()` on the loop and wait for its result (or its exception)."""
-        return asyncio.run_coroutine_threadsafe(work(), self._loop()).result()
-
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        with self.lock:
-            if self.loop is None or self.pid != os.getpid():
-                self.loop, self.pid = asyncio.new_event_loop(), os.getpid()
-                threading.Thread(target=self.loop.run_forever, name="stream-publisher", daemon=True).start()
-            return self.loop
-
-
-_publisher = _Publisher()
-
-
 def _send(events: list[dict[str, Any]]) -> bool:
     """Send the events in order, in one call to the channel layer; True when all went out. Once
     one meets an outage the rest are dropped too, counted with it."""
@@ -139,7 +111,7 @@ def _send(events: list[dict[str, Any]]) -> bool:
     if not events:
         return True
     try:
-        sent, failure = _publisher.run(send_all)
+        sent, failure = async_to_sync(send_all)()
     except OUTAGE_ERRORS as exc:  # the layer failed before any send
         sent, failure = 0, exc
     if failure is not None:
