@@ -178,6 +178,9 @@ CHANNEL_LAYERS = {
                 }
             ],
             "reconnect_max_seconds": env.float("CHANNEL_LAYER_RECONNECT_MAX_SECONDS", default=5),
+            # Redis connections per process and event loop; past it a command waits for a free one
+            # rather than failing with MaxConnectionsError (apps/core/channel_layer.py).
+            "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=50),
             "prefix": "hc-asgi",
             "capacity": 1000,
             "expiry": 30,

@@ -14,6 +14,12 @@ a traceback each. Here the layer absorbs those errors instead, for every consume
 - An outage logs one line when Redis is first found unreachable and one when it answers again,
   per process, never a traceback per socket.
 
+Its connection pool waits for a free connection instead of failing: redis-py's default pool
+raises `MaxConnectionsError: Too many connections` as soon as 100 commands are in flight on one
+event loop, which a burst of SUBSCRIBEs (a group_add each) or of sign-ins (two each) reached.
+At most `max_connections` are opened per process and event loop; a command waits up to
+`pool_timeout` seconds for one, then fails as an outage would.
+
 Senders (`send`, `group_send`) try once more over a fresh connection when a pooled one turns out
 closed, then raise: events sent while Redis is down are lost (streams are live, not a log), and
 apps/core/streams.py decides what a failed publish means.
@@ -28,6 +34,7 @@ from collections import defaultdict
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
+from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from apps.core.errors import REDIS_OUTAGES
@@ -44,12 +51,27 @@ def describe(exc: BaseException) -> str:
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
-    def __init__(self, *args: Any, reconnect_max_seconds: float = 5.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        reconnect_max_seconds: float = 5.0,
+        max_connections: int = 50,
+        pool_timeout: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.reconnect_max_seconds = reconnect_max_seconds
+        self.max_connections, self.pool_timeout = max_connections, pool_timeout
         self._members: dict[str, set[str]] = defaultdict(set)  # group -> channels of this process
         self._failed_discards: dict[str, set[str]] = defaultdict(set)
         self._reconnecting: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+
+    def create_pool(self, index: int) -> Any:
+        host = dict(self.hosts[index])
+        if "address" not in host:  # a sentinel or host/port entry: channels-redis's own pool
+            return super().create_pool(index)
+        options = {"max_connections": self.max_connections, "timeout": self.pool_timeout, **host}
+        return BlockingConnectionPool.from_url(options.pop("address"), **options)
 
     async def receive(self, channel: str) -> dict[str, Any]:
         while True:
@@ -58,6 +80,35 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
             except OUTAGE_ERRORS as exc:
                 # Shielded: one socket closing must not cancel the reconnection the others wait on.
                 await asyncio.shield(self._reconnection(exc))
+
+    async def receive_many(self, channel: str, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """The messages waiting on `channel`, oldest first and at most `limit`, or [] when none came
+        within channels-redis's blocking-pop timeout (5 s). `channel` is a plain name its caller
+        made up and reads alone (not one of `new_channel()`'s process-local ones).
+
+        One round trip takes all that wait, so a reader that is slow between reads (the stream
+        hub while it sends to its sockets) still takes events out of Redis as fast as they come:
+        one left there past `expiry` would be lost. A message popped as the read is cancelled is
+        lost with it, so its caller lets a read finish rather than cancel it. Redis outages are
+        waited through, as in `receive`.
+        """
+        if "!" in channel:
+            raise ValueError(f"receive_many reads plain channels, not process-local ones such as {channel!r}.")
+        key = self.prefix + channel
+        while True:
+            try:
+                connection = self.connection(self.consistent_hash(channel))
+                popped = await connection.zpopmin(key, limit)
+                if not popped:
+                    first = await connection.bzpopmin(key, timeout=self.brpop_timeout)
+                    popped = [] if first is None else [first[1:]]
+                break
+            except OUTAGE_ERRORS as exc:
+                await asyncio.shield(self._reconnection(exc))
+        messages = [self.deserialize(member) for member, _ in popped]
+        for message in messages:
+            message.pop("__asgi_channel__", None)  # group_send names the receiving channels
+        return messages
 
     async def group_add(self, group: str, channel: str) -> None:
         self._members[group].add(channel)
