@@ -6,47 +6,32 @@ composed in config/asgi.py) puts into the scope:
 - `control_streams`: internal streams on which an event means "this credential is dead";
 - `credential_is_live`: an async callable to check the credential again once those are joined.
 The consumer decides who may join which stream, joins, forwards, and closes the socket (4001)
-when its credential is revoked.
+when its credential is revoked. Public streams (ticker, trade, depth) are joined through the
+process's stream hub (apps/core/fanout.py), which fans each event out to this process's sockets;
+user and control streams through a channel-layer group of the socket's own.
 
 A Redis outage does not close sockets: the channel layer (apps/core/channel_layer.py) keeps them
 open and rejoins their streams once Redis answers; events published meanwhile are lost.
 
 Close codes a client sees: 4001 when its session or token is revoked (sign in again, do not
-retry with the same credential); 1011 for an unexpected server error, or a dropped connection
+retry with the same credential); 4008 when the socket fell too far behind its public streams
+(reconnect and SUBSCRIBE again: nothing was skipped before the close); 1011 for an unexpected
+server error (a public-stream frame that could not be sent included), or a dropped connection
 (1006) when a server process goes away: reconnect with back-off and SUBSCRIBE again.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import time
-from collections.abc import Iterable
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.core.cache import cache
 
-from apps.core.channel_layer import OUTAGE_ERRORS, describe
+from apps.core.fanout import CLOSE_TOO_SLOW, Outbox, hub_for
 from apps.core.streams import PUBLIC_KINDS, USER_KINDS, group_for, parse_stream
 
 MAX_SUBSCRIPTIONS = 200
 CLOSE_SESSION_REVOKED = 4001
-# A public stream counts as watched this long after a socket subscribed to it or was last sent
-# one of its events, so publishers (the market feed) can skip streams nobody listens to.
-WATCH_SECONDS = 60
-
-logger = logging.getLogger(__name__)
-
-
-def watch_key(stream: str) -> str:
-    return f"stream-watched:{stream}"
-
-
-def watched_streams(streams: Iterable[str]) -> set[str]:
-    """Those of `streams` some socket has subscribed to and not left for WATCH_SECONDS."""
-    keys = {watch_key(stream): stream for stream in streams}
-    return {keys[key] for key in cache.get_many(list(keys))}
 
 
 def refusal(stream: Any, user: Any) -> tuple[int, str] | None:
@@ -68,11 +53,26 @@ def refusal(stream: Any, user: Any) -> tuple[int, str] | None:
     return None
 
 
+def is_public(stream: str) -> bool:
+    parsed = parse_stream(stream)
+    return parsed is not None and parsed[0] in PUBLIC_KINDS
+
+
 class StreamConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.outbox: Outbox | None = None
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ended (disconnect, an error, cancellation), the hub forgets it.
+            if self.outbox is not None:
+                self.outbox.close()
+                self.hub.drop(self.outbox)
+
     async def connect(self) -> None:
         self.streams: set[str] = set()
         self.control_groups: set[str] = set()
-        self.watch_marked: dict[str, float] = {}
+        self.hub = hub_for(self.channel_layer)
         await self.accept()
         for stream in self.scope.get("control_streams", ()):
             self.control_groups.add(group_for(stream))
@@ -85,7 +85,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         for stream in self.streams:
-            await self.channel_layer.group_discard(group_for(stream), self.channel_name)
+            await self._leave(stream)
         for group in self.control_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -116,7 +116,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             for stream in params:
                 if stream in self.streams:
                     self.streams.discard(stream)
-                    await self.channel_layer.group_discard(group_for(stream), self.channel_name)
+                    await self._leave(stream)
             await self.send_json({"result": None, "id": request_id})
             return
         user = self.scope.get("user")
@@ -131,31 +131,41 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             return
         for stream in params:
             if stream not in self.streams:
-                await self.channel_layer.group_add(group_for(stream), self.channel_name)
+                await self._join(stream)
                 self.streams.add(stream)
-        await self._mark_watched(params)
         await self.send_json({"result": None, "id": request_id})
 
     async def stream_event(self, event: dict[str, Any]) -> None:
+        """An event of a user or control stream (public streams come through the hub)."""
         stream = event["stream"]
         if group_for(stream) in self.control_groups:
             await self.close(code=CLOSE_SESSION_REVOKED)
         elif stream in self.streams:
             await self.send_json({"stream": stream, "data": event["data"]})
-            if time.monotonic() - self.watch_marked.get(stream, 0.0) > WATCH_SECONDS / 3:
-                await self._mark_watched([stream])
 
-    async def _mark_watched(self, streams: list[str]) -> None:
-        public = [stream for stream in streams if parse_stream(stream)[0] in PUBLIC_KINDS]
-        if not public:
-            return
-        try:
-            await cache.aset_many({watch_key(stream): 1 for stream in public}, timeout=WATCH_SECONDS)
-        except OUTAGE_ERRORS as exc:
-            # Losing the mark only means the feed may skip this stream until the next mark.
-            logger.warning("could not mark streams as watched: %s", describe(exc))
-            return
-        self.watch_marked.update(dict.fromkeys(public, time.monotonic()))
+    async def _join(self, stream: str) -> None:
+        if is_public(stream):
+            if self.outbox is None:
+                self.outbox = Outbox(self._forward, self._stop)
+            await self.hub.subscribe(stream, self.outbox)
+        else:
+            await self.channel_layer.group_add(group_for(stream), self.channel_name)
+
+    async def _leave(self, stream: str) -> None:
+        if is_public(stream):
+            await self.hub.unsubscribe(stream, self.outbox)
+        else:
+            await self.channel_layer.group_discard(group_for(stream), self.channel_name)
+
+    async def _forward(self, stream: str, frame: str) -> None:
+        # A frame queued before an UNSUBSCRIBE of its stream is not sent after the reply to it.
+        if stream in self.streams:
+            await self.send(text_data=frame)
+
+    async def _stop(self, code: int) -> None:
+        self.hub.drop(self.outbox)
+        reason = "Too slow" if code == CLOSE_TOO_SLOW else "Server error"
+        await self.close(code=code, reason=f"{reason}: reconnect and SUBSCRIBE again.")
 
     async def _error(self, request_id: Any, code: int, message: str) -> None:
         await self.send_json({"error": {"code": code, "msg": message}, "id": request_id})

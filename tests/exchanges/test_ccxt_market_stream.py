@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from websockets.asyncio.server import ServerConnection, serve
 
-from apps.core.consumers import watch_key
+from apps.core.fanout import watch_key
 from apps.exchanges.venues.ccxt_venue import streams
 
 

@@ -11,7 +11,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
-from apps.core.consumers import watch_key, watched_streams
+from apps.core.fanout import watch_key, watched_streams
 from apps.exchanges import tasks
 from apps.exchanges.models import PaperOrder, PaperPrice
 from apps.exchanges.paper import engine, feed

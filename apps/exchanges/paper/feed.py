@@ -3,7 +3,7 @@
 Each tick moves every paper market by at most `MAX_MOVE` of its price (quantized to the market's
 tick size and kept between half and twice its opening price), matches resting orders at the new
 price (`engine.set_price`), then publishes `ticker.<SYMBOL>`, `trade.<SYMBOL>` and
-`depth.<SYMBOL>` for the streams someone watches (`apps.core.consumers.watched_streams`).
+`depth.<SYMBOL>` for the streams someone watches (`apps.core.fanout.watched_streams`).
 Every `BROADCAST_SECONDS` it publishes every stream once anyway: a socket whose watch mark
 lapsed (say the feed was stopped for a while) gets an event and marks its stream again.
 """
@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.core.cache import cache
 
-from apps.core.consumers import watched_streams
+from apps.core.fanout import watched_streams
 from apps.core.streams import publish
 from apps.exchanges.paper import candles, engine
 

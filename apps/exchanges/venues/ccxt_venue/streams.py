@@ -33,7 +33,7 @@ import ccxt.pro
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from apps.core.consumers import watched_streams
+from apps.core.fanout import watched_streams
 from apps.core.streams import publish
 from apps.exchanges.venues.ccxt_venue.catalogue import UnsupportedExchange
 from apps.exchanges.venues.ccxt_venue.markets import dec, index_markets
