@@ -1,6 +1,6 @@
 """`python -m tests.bench [NAME [OPTIONS]]`: every benchmark in turn, or the one named.
 
-python -m tests.bench                       # auth_me, jobs, decision, then trades, each with its defaults
+python -m tests.bench                       # auth_me, jobs, decision, trades, then ws_fanout, each with its defaults
 python -m tests.bench auth_me --rounds 2    # one benchmark, with its own options
 python -m tests.bench jobs --help
 """
@@ -35,11 +35,18 @@ def _trades(argv: list[str]) -> int:
     return main(argv)
 
 
+def _ws_fanout(argv: list[str]) -> int:
+    from tests.bench.ws_fanout import main
+
+    return main(argv)
+
+
 BENCHES: dict[str, Callable[[list[str]], int]] = {
     "auth_me": _auth_me,
     "jobs": _jobs,
     "decision": _decision,
     "trades": _trades,
+    "ws_fanout": _ws_fanout,
 }
 
 

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,17 +126,22 @@ def start_server(env: dict[str, str], port: int, workers: int, log) -> subproces
 
 
 def wait_until_serving(proc: subprocess.Popen, port: int, timeout: float = 60) -> None:
+    wait_until_ready(proc, "gunicorn", lambda: get(port, PATHS[BARE], {}, timeout=2)[0] == 200, timeout)
+
+
+def wait_until_ready(proc: subprocess.Popen, name: str, ready: Callable[[], bool], timeout: float) -> None:
+    """Until `ready()` is true (an OSError counts as not yet); BenchError if `proc` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BenchError(f"gunicorn exited with {proc.returncode} before serving")
+            raise BenchError(f"{name} exited with {proc.returncode} before serving")
         try:
-            if get(port, PATHS[BARE], {}, timeout=2)[0] == 200:
+            if ready():
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer within {timeout:.0f}s")
+    raise BenchError(f"{name} did not answer within {timeout:.0f}s")
 
 
 def stop_server(proc: subprocess.Popen) -> None:
