@@ -90,6 +90,32 @@ class JournalTrade(models.Model):
         return f"{self.side} {self.quantity} {self.symbol} closed {self.closed_at:%Y-%m-%d}"
 
 
+# The columns a recomputation from fills owns (apps/journal/services/updates.py); `notes`, the
+# tags and `mae`/`mfe` are left as they are.
+COMPUTED_FIELDS = (
+    "exchange_account_id",
+    "trade_group_id",
+    "venue",
+    "symbol",
+    "side",
+    "quantity",
+    "entry_price",
+    "exit_price",
+    "fees",
+    "fees_complete",
+    "gross_pnl",
+    "net_pnl",
+    "stop_price",
+    "risk_amount",
+    "r_multiple",
+    "stop_assumed",
+    "opened_at",
+    "closed_at",
+    "duration_seconds",
+    "fill_count",
+)
+
+
 class JournalTag(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_tags")

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from apps.exchanges.paper.engine import set_price
-from apps.journal.models import JournalSettings, JournalTag, JournalTrade, JournalTradeTag
-from apps.journal.services.updates import COMPUTED_FIELDS, rebuild_journal, update_journal_series
+from apps.journal.models import COMPUTED_FIELDS, JournalSettings, JournalTag, JournalTrade, JournalTradeTag
+from apps.journal.services.updates import rebuild_journal, update_journal_series
 from apps.trades.execution import submit_order
 from apps.trades.hooks import fills_recorded
 from apps.trades.models import Fill

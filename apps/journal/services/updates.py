@@ -23,34 +23,11 @@ from django.db import transaction
 from apps.core.tasks import enqueue_on_commit
 from apps.exchanges.models import ExchangeAccount
 from apps.journal.matching import FillIn, RoundTrip, match_fills, measure_risk, sort_key, stored
-from apps.journal.models import DEFAULT_STOP_PERCENT, JournalSettings, JournalTrade
+from apps.journal.models import COMPUTED_FIELDS, DEFAULT_STOP_PERCENT, JournalSettings, JournalTrade
 from apps.trades.models import Fill, TradeGroup
 
 logger = logging.getLogger(__name__)
 
-# The columns a recomputation owns; `notes`, the tags and `mae`/`mfe` are left as they are.
-COMPUTED_FIELDS = (
-    "exchange_account_id",
-    "trade_group_id",
-    "venue",
-    "symbol",
-    "side",
-    "quantity",
-    "entry_price",
-    "exit_price",
-    "fees",
-    "fees_complete",
-    "gross_pnl",
-    "net_pnl",
-    "stop_price",
-    "risk_amount",
-    "r_multiple",
-    "stop_assumed",
-    "opened_at",
-    "closed_at",
-    "duration_seconds",
-    "fill_count",
-)
 FIELDS = ("opening_fill_id", *COMPUTED_FIELDS)
 
 
