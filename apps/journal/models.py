@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -23,6 +25,13 @@ from apps.trades.models import Fill, TradeGroup
 DEFAULT_STOP_PERCENT = Decimal("1")
 
 
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/Berlin.") from None
+
+
 def signed_amount_field(**kwargs: object) -> models.DecimalField:
     """P&L and R: signed, as wide as the amounts they come from."""
     return models.DecimalField(max_digits=38, decimal_places=18, **kwargs)
@@ -31,6 +40,8 @@ def signed_amount_field(**kwargs: object) -> models.DecimalField:
 class JournalSettings(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_settings")
     default_stop_percent = models.DecimalField(max_digits=7, decimal_places=4, default=DEFAULT_STOP_PERCENT)
+    # IANA name (Europe/Berlin): the days of the daily P&L and the hours of the time distribution.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

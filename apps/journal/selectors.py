@@ -52,8 +52,8 @@ def trade_filter_sql(*, user_id: UUID, filters: TradeFilters, alias: str = "t") 
     conditions = [f"{alias}.user_id = %s"]
     params: list[Any] = [uuid_param(user_id)]
     for condition, value in (
-        (f"{alias}.closed_at >= %s", filters.start),
-        (f"{alias}.closed_at < %s", filters.end),
+        (f"{alias}.closed_at >= %s", filters.start and connection.ops.adapt_datetimefield_value(filters.start)),
+        (f"{alias}.closed_at < %s", filters.end and connection.ops.adapt_datetimefield_value(filters.end)),
         (f"{alias}.symbol = %s", filters.symbol),
         (f"{alias}.side = %s", filters.side),
         (f"{alias}.exchange_account_id = %s", filters.exchange_account_id and uuid_param(filters.exchange_account_id)),

@@ -234,3 +234,133 @@ class TradeFilterQuery(QuerySerializer):
             tag_id=given.get("tag"),
             exchange_account_id=given.get("exchange_account_id"),
         )
+
+
+# --- analytics output ---------------------------------------------------------------------------
+
+
+def _ratio_field(help_text: str) -> serializers.Field:
+    return StrictCharField(allow_null=True, help_text=f"{help_text} Rounded to 8 places; null when undefined.")
+
+
+class OverviewOutput(serializers.Serializer):
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField(help_text="Trades with net P&L above 0.")
+    loss_count = StrictIntegerField(help_text="Trades with net P&L below 0.")
+    win_rate = _ratio_field("win_count / trade_count.")
+    average_r = _ratio_field("Mean R of the trades that have one.")
+    profit_factor = _ratio_field("Wins' net P&L over the losses' (positive).")
+    expectancy = _ratio_field("net_pnl / trade_count, in the quote asset.")
+    gross_pnl = StrictCharField()
+    net_pnl = StrictCharField()
+    fees = StrictCharField()
+    largest_win = StrictCharField(allow_null=True)
+    largest_loss = StrictCharField(allow_null=True)
+    max_drawdown = StrictCharField(help_text="Largest fall of the equity curve below its running peak (from 0).")
+
+
+class EquityPointOutput(serializers.Serializer):
+    trade_id = StrictUUIDField()
+    closed_at = IsoZDateTimeField()
+    net_pnl = StrictCharField()
+    cumulative_pnl = StrictCharField()
+
+
+class EquityCurveOutput(serializers.Serializer):
+    data = EquityPointOutput(many=True)
+
+
+class DayOutput(serializers.Serializer):
+    date = StrictCharField(help_text="YYYY-MM-DD in time_zone.")
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField()
+    gross_pnl = StrictCharField()
+    fees = StrictCharField()
+    net_pnl = StrictCharField()
+
+
+class DailyPnlOutput(serializers.Serializer):
+    time_zone = StrictCharField()
+    data = DayOutput(many=True)
+
+
+class SymbolOutput(serializers.Serializer):
+    symbol = StrictCharField()
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField()
+    gross_pnl = StrictCharField()
+    fees = StrictCharField()
+    net_pnl = StrictCharField()
+    win_rate = _ratio_field("win_count / trade_count.")
+
+
+class SymbolBreakdownOutput(serializers.Serializer):
+    data = SymbolOutput(many=True)
+
+
+class DurationBucketOutput(serializers.Serializer):
+    min_seconds = StrictIntegerField()
+    max_seconds = StrictIntegerField(allow_null=True, help_text="Exclusive; null for the last bucket.")
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField()
+    gross_pnl = StrictCharField()
+    fees = StrictCharField()
+    net_pnl = StrictCharField()
+    average_pnl = _ratio_field("net_pnl / trade_count.")
+
+
+class DurationProfitOutput(serializers.Serializer):
+    data = DurationBucketOutput(many=True)
+
+
+class ReturnBucketOutput(serializers.Serializer):
+    min_r = StrictCharField(allow_null=True, help_text="Inclusive; null for the first bucket.")
+    max_r = StrictCharField(allow_null=True, help_text="Exclusive; null for the last bucket.")
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField()
+    net_pnl = StrictCharField()
+
+
+class ReturnDistributionOutput(serializers.Serializer):
+    data = ReturnBucketOutput(many=True)
+    trades_without_r = StrictIntegerField()
+
+
+class HourOutput(serializers.Serializer):
+    hour = StrictIntegerField(help_text="0-23 in time_zone.")
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField()
+    net_pnl = StrictCharField()
+
+
+class WeekdayOutput(serializers.Serializer):
+    weekday = StrictIntegerField(help_text="1 Monday .. 7 Sunday, in time_zone.")
+    trade_count = StrictIntegerField()
+    win_count = StrictIntegerField()
+    net_pnl = StrictCharField()
+
+
+class TimeDistributionOutput(serializers.Serializer):
+    time_zone = StrictCharField()
+    by_hour = HourOutput(many=True)
+    by_weekday = WeekdayOutput(many=True)
+
+
+class OptionTagOutput(serializers.Serializer):
+    id = StrictUUIDField()
+    name = StrictCharField()
+
+
+class OptionAccountOutput(serializers.Serializer):
+    id = StrictUUIDField()
+    exchange_name = StrictCharField()
+    label = StrictCharField()
+
+
+class FilterOptionsOutput(serializers.Serializer):
+    symbols = serializers.ListField(child=StrictCharField())
+    sides = serializers.ListField(child=StrictCharField())
+    tags = OptionTagOutput(many=True)
+    exchange_accounts = OptionAccountOutput(many=True)
+    first_closed_at = IsoZDateTimeField(allow_null=True)
+    last_closed_at = IsoZDateTimeField(allow_null=True)

@@ -1,3 +1,3 @@
-from apps.journal.api import entries, tags, trades
+from apps.journal.api import analytics, entries, tags, trades
 
-urlpatterns = trades.urlpatterns + tags.urlpatterns + entries.urlpatterns
+urlpatterns = trades.urlpatterns + tags.urlpatterns + entries.urlpatterns + analytics.urlpatterns
