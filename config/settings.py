@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.jobs",
     "apps.exchanges",
     "apps.trades",
+    "apps.journal",
 ]
 
 MIDDLEWARE = [

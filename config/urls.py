@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/v1/", include("apps.jobs.urls")),
     path("api/v1/", include("apps.exchanges.urls")),
     path("api/v1/", include(trades_desk_api_urlpatterns)),
+    path("api/v1/", include("apps.journal.urls")),
     path("api/", include(trades_app_api_urlpatterns)),
     path("api/", include(app_api_urlpatterns)),
     # The admin signs in and out through the platform's own session, like every other page.

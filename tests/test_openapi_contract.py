@@ -26,6 +26,7 @@ from apps.accounts.models import Role
 from apps.accounts.services import create_api_token
 from apps.jobs.chain.artifacts import CONTRACT_NAMES
 from apps.jobs.models import ContractDeployment
+from apps.journal.api.analytics import ENDPOINTS as ANALYTICS
 from tests.accounts.factories import UserFactory, wallet
 from tests.exchanges.factories import FundedPaperAccountFactory
 
@@ -45,6 +46,13 @@ _BEYOND_THE_SCHEMA = {
     "POST /api/orders": "LIMIT needs a price, STOP a stopPrice; the decision loop's rules are 422.",
     "PUT /api/v1/risk-config": "The columns keep 3 decimals; JSON Schema cannot bound a float's decimals.",
 }
+# The journal's filters: end_date must be after start_date, and a date a day of the calendar.
+_BEYOND_THE_SCHEMA.update(
+    dict.fromkeys(
+        [f"GET /api/v1/journal/{path}" for path in ("trades", *(f"analytics/{name}" for name, *_ in ANALYTICS))],
+        "end_date must be after start_date, and a date a day of the calendar.",
+    )
+)
 EXCLUDED: dict[str, list[Any]] = {operation: [positive_data_acceptance] for operation in _BEYOND_THE_SCHEMA}
 # Readiness answers its documented 503 while a dependency is down, and no chain node runs here.
 EXCLUDED["GET /health/ready"] = [not_a_server_error]

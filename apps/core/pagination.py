@@ -157,3 +157,9 @@ class PageSizePagination(_PagedSlice):
                 "prev_page_url": nullable_url,
             },
         }
+
+
+class DeskPagination(PageLimitPagination):
+    """Seed 003's lists: `{"data", "pagination"}`, without the jobs APIs' `"success"`."""
+
+    include_success = False

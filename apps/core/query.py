@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.errors import ApiError
+
 
 class QuerySerializer(serializers.Serializer):
     """Validates a request's query parameters, with fields copied shallowly per request.
@@ -28,3 +30,15 @@ class QuerySerializer(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+def reject_unknown_parameters(query: Any, allowed: set[str]) -> None:
+    """A 400 naming every query parameter outside `allowed`: a misspelt filter must not
+    silently answer as if there were none."""
+    unknown = sorted(set(query) - allowed)
+    if unknown:
+        raise ApiError(
+            status=400,
+            code="UNKNOWN_FILTER",
+            message=f"unknown filter: {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))}).",
+        )

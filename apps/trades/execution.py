@@ -26,6 +26,7 @@ from apps.exchanges.venues.base import (
     VenueOrder,
     VenueTrade,
 )
+from apps.trades.hooks import fills_recorded
 from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Fill, Order, OrderRole, OrderStatus
 from apps.trades.streams import order_event, publish_balance, publish_order
 
@@ -127,6 +128,8 @@ def _record_fills(venue: Venue, order: Order) -> bool:
         if not created and fill.order_id is None:
             Fill.objects.filter(pk=fill.pk).update(order=order, venue_order_id=order.venue_order_id)
         created_any = created_any or created
+    if created_any:
+        fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
     return created_any
 
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import factory
 
-from apps.trades.models import GroupStatus, Order, OrderRole, OrderStatus, RiskConfig, TradeGroup
+from apps.trades.models import Fill, GroupStatus, Order, OrderRole, OrderStatus, RiskConfig, TradeGroup
 from tests.accounts.factories import UserFactory
 from tests.exchanges.factories import ExchangeAccountFactory
 
@@ -69,3 +70,22 @@ class OrderFactory(factory.django.DjangoModelFactory):
     price = Decimal("49000")
     quantity = Decimal("0.1")
     status = OrderStatus.PENDING_SUBMIT
+
+
+class FillFactory(factory.django.DjangoModelFactory):
+    """A venue execution as the import or the order sync stores it (fee in the quote asset)."""
+
+    class Meta:
+        model = Fill
+
+    user = factory.SubFactory(UserFactory)
+    exchange_account = factory.SubFactory(ExchangeAccountFactory, user=factory.SelfAttribute("..user"))
+    venue = "paper"
+    venue_trade_id = factory.Sequence(lambda n: str(n + 1))
+    symbol = "BTC_USDT"
+    side = "buy"
+    price = Decimal("100")
+    quantity = Decimal("1")
+    fee = Decimal("0")
+    fee_asset = "USDT"
+    executed_at = factory.Sequence(lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n))

@@ -16,7 +16,7 @@ from apps.core.errors import ApiError, Family
 from apps.core.fields import StrictChoiceField
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageLimitPagination
-from apps.core.query import QuerySerializer
+from apps.core.query import QuerySerializer, reject_unknown_parameters
 from apps.jobs.api.freshness import IndexedBlockHeaders
 from apps.jobs.api.params import (
     JOB_ID_PARAMETER,
@@ -28,7 +28,6 @@ from apps.jobs.api.params import (
     id_parameter,
     job_or_404,
     parse_id,
-    reject_unknown_parameters,
 )
 from apps.jobs.models import JobStatus, StrategyType
 from apps.jobs.presenters import present_job_detail, present_job_summary

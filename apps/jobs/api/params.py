@@ -45,16 +45,6 @@ def job_or_404(raw_job_id: str) -> Job:
     return job
 
 
-def reject_unknown_parameters(query: Any, allowed: set[str]) -> None:
-    unknown = sorted(set(query) - allowed)
-    if unknown:
-        raise ApiError(
-            status=400,
-            code="UNKNOWN_FILTER",
-            message=f"unknown filter: {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))}).",
-        )
-
-
 class AgentIdField(StrictCharField):
     """An agent id filter: digits, within what the database stores."""
 

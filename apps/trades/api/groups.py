@@ -31,7 +31,7 @@ from apps.core.fields import (
     StrictUUIDField,
 )
 from apps.core.openapi import error_responses
-from apps.core.pagination import PageLimitPagination, page_parameters
+from apps.core.pagination import DeskPagination, page_parameters
 from apps.exchanges.venues.base import SYMBOL_PATTERN
 from apps.trades.selectors import GROUP_STATUS_FILTERS, parse_group_statuses, trade_group_for, trade_groups_for
 from apps.trades.services import groups as services
@@ -235,10 +235,6 @@ CHANGE_ERRORS = error_responses(Family.DESK, 400, 401, 403, 404, 409, 502)
 
 def _group(user: Any, group_id: str) -> Response:
     return Response(TradeGroupOutput(trade_group_for(user=user, group_id=group_id)).data)
-
-
-class DeskPagination(PageLimitPagination):
-    include_success = False
 
 
 class TradeGroupListView(APIView):

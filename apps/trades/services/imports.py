@@ -39,6 +39,7 @@ from apps.core.tasks import enqueue_on_commit
 from apps.exchanges.models import AccountStatus, ExchangeAccount
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import AuthenticationFailed, TradePage, Venue, VenueError, VenueTrade
+from apps.trades.hooks import fills_recorded
 from apps.trades.models import Fill, HistoryImport, ImportStatus, Order
 
 if TYPE_CHECKING:
@@ -254,6 +255,8 @@ def _save_page(row: HistoryImport, *, symbol: str, page: TradePage, lock: Lock) 
             )
             # Counted, not assumed: another writer (the order sync) may have stored some meanwhile.
             new = max(0, existing.count() - len(known))
+            if new:
+                fills_recorded(user_id=row.user_id, exchange_account_id=row.exchange_account_id, symbols=[symbol])
         if page.next_cursor is not None:
             fresh.cursor = {**fresh.cursor, symbol: page.next_cursor}
         else:

@@ -1,0 +1,200 @@
+"""Journal analytics: each endpoint's numbers from one or two aggregate statements over the
+trades `trade_filter_sql` selects, never a Python loop over trades. Plain SQL that PostgreSQL and
+SQLite both run; days and hours in the trader's time zone through Django's own SQL for them.
+
+Definitions (tests/journal/test_analytics_properties.py checks each against pandas):
+- A win is a trade whose net P&L is above 0, a loss one below 0; a trade at 0 is neither.
+- Sums of money are exact (NUMERIC); ratios and means are rounded half-even to 8 places.
+- overview: trade, win and loss counts; win_rate = wins / trades; gross, net P&L and fees;
+  largest_win = the highest net P&L of a win, largest_loss = the lowest of a loss (null without
+  one); average_r = the mean R of the trades that have one; profit_factor = the wins' net P&L
+  over the losses' (as a positive number; null without a loss); expectancy = net P&L / trades;
+  max_drawdown = the largest fall of the equity curve below its running peak, the curve starting
+  at 0 before the first trade (so a first losing trade is a drawdown).
+- equity-curve: every trade in close order (closed_at, then id) with its net P&L and the
+  cumulative net P&L up to and including it (a window function).
+- daily-pnl: per calendar day of closing in the trader's time zone, days without trades left out.
+- symbol-breakdown: per symbol, by net P&L (highest first), then symbol.
+- duration-profit: per bucket of time held, [min_seconds, max_seconds), every bucket listed.
+- return-distribution: per bucket of R, [min_r, max_r), every bucket listed; trades without R
+  (a stop at zero distance) counted apart.
+- time-distribution: trades by the hour (0-23) and ISO weekday (1 Monday .. 7 Sunday) of their
+  opening in the trader's time zone, all 24 hours and 7 days listed.
+- filter-options: the values each filter can take among the trades the filters select.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+
+from apps.core.rows import Row, fetch_rows
+from apps.journal.models import JournalSettings
+from apps.journal.selectors import TradeFilters, trade_filter_sql
+
+_CONTEXT = Context(prec=60, rounding=ROUND_HALF_EVEN)
+RATIO_PLACES = Decimal("1e-8")
+FROM = "FROM journal_journaltrade t"
+WIN = "CASE WHEN t.net_pnl > 0 THEN 1 ELSE 0 END"
+# Upper bounds of the duration buckets, in seconds: 1 min, 5 min, 15 min, 1 h, 4 h, 1 day, 1 week.
+DURATION_EDGES = (60, 300, 900, 3600, 14400, 86400, 604800)
+R_EDGES = tuple(Decimal(edge) for edge in ("-3", "-2", "-1", "-0.5", "0", "0.5", "1", "2", "3"))
+
+
+def ratio(numerator: Any, denominator: Any) -> Decimal | None:
+    """numerator / denominator rounded half-even to 8 places; None over 0."""
+    if not denominator:
+        return None
+    with localcontext(_CONTEXT):
+        return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO_PLACES)
+
+
+def time_zone_of(user_id: UUID) -> str:
+    found = JournalSettings.objects.filter(user_id=user_id).values_list("time_zone", flat=True).first()
+    return found or "UTC"
+
+
+def _where(user_id: UUID, filters: TradeFilters) -> tuple[str, list[Any]]:
+    return trade_filter_sql(user_id=user_id, filters=filters)
+
+
+def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
+    where, params = _where(user_id, filters)
+    totals = fetch_rows(
+        f"""SELECT COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
+        SUM(CASE WHEN t.net_pnl < 0 THEN 1 ELSE 0 END) AS loss_count,
+        SUM(t.gross_pnl) AS gross_pnl, SUM(t.net_pnl) AS net_pnl, SUM(t.fees) AS fees,
+        SUM(CASE WHEN t.net_pnl > 0 THEN t.net_pnl ELSE 0 END) AS won,
+        SUM(CASE WHEN t.net_pnl < 0 THEN t.net_pnl ELSE 0 END) AS lost,
+        MAX(CASE WHEN t.net_pnl > 0 THEN t.net_pnl END) AS largest_win,
+        MIN(CASE WHEN t.net_pnl < 0 THEN t.net_pnl END) AS largest_loss,
+        SUM(t.r_multiple) AS r_total, COUNT(t.r_multiple) AS r_count
+        {FROM} {where}""",
+        params,
+    )[0]
+    # The running peak counts the 0 the curve starts from.
+    drawdown = fetch_rows(
+        f"""SELECT MAX(CASE WHEN d.peak > 0 THEN d.peak ELSE 0 END - d.equity) AS max_drawdown FROM (
+            SELECT e.equity, MAX(e.equity) OVER (ORDER BY e.closed_at, e.id ROWS UNBOUNDED PRECEDING) AS peak
+            FROM (SELECT t.closed_at, t.id,
+                SUM(t.net_pnl) OVER (ORDER BY t.closed_at, t.id ROWS UNBOUNDED PRECEDING) AS equity
+                {FROM} {where}) e
+        ) d""",  # noqa: S608 - values are parameters
+        params,
+    )[0]
+    return {**totals, **drawdown}
+
+
+def equity_curve(*, user_id: UUID, filters: TradeFilters) -> list[Row]:
+    where, params = _where(user_id, filters)
+    return fetch_rows(
+        f"""SELECT t.id AS trade_id, t.closed_at, t.net_pnl,
+        SUM(t.net_pnl) OVER (ORDER BY t.closed_at, t.id ROWS UNBOUNDED PRECEDING) AS cumulative_pnl
+        {FROM} {where} ORDER BY t.closed_at, t.id""",
+        params,
+    )
+
+
+_SUMS = (
+    f"COUNT(*) AS trade_count, SUM({WIN}) AS win_count, "
+    "SUM(t.gross_pnl) AS gross_pnl, SUM(t.fees) AS fees, SUM(t.net_pnl) AS net_pnl"
+)
+
+
+def daily_pnl(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> list[Row]:
+    day, day_params = connection.ops.datetime_cast_date_sql("t.closed_at", (), time_zone)
+    where, params = _where(user_id, filters)
+    return fetch_rows(
+        f"SELECT {day} AS day, {_SUMS} {FROM} {where} GROUP BY 1 ORDER BY 1",
+        [*day_params, *params],
+    )
+
+
+def symbol_breakdown(*, user_id: UUID, filters: TradeFilters) -> list[Row]:
+    where, params = _where(user_id, filters)
+    return fetch_rows(
+        f"SELECT t.symbol, {_SUMS} {FROM} {where} GROUP BY t.symbol ORDER BY SUM(t.net_pnl) DESC, t.symbol",
+        params,
+    )
+
+
+def _bucket_case(column: str, edges: tuple) -> str:
+    """The index of the bucket `column` falls in: 0 below the first edge, len(edges) from the last."""
+    steps = " ".join(f"WHEN {column} < {edge} THEN {index}" for index, edge in enumerate(edges))
+    return f"CASE {steps} ELSE {len(edges)} END"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    index: int
+    low: Any
+    high: Any
+
+
+def buckets(edges: tuple) -> list[Bucket]:
+    bounds = [None, *edges, None]
+    return [Bucket(index, bounds[index], bounds[index + 1]) for index in range(len(edges) + 1)]
+
+
+def duration_profit(*, user_id: UUID, filters: TradeFilters) -> dict[int, Row]:
+    where, params = _where(user_id, filters)
+    rows = fetch_rows(
+        f"""SELECT {_bucket_case("t.duration_seconds", DURATION_EDGES)} AS bucket, {_SUMS}
+        {FROM} {where} GROUP BY 1""",
+        params,
+    )
+    return {int(row["bucket"]): row for row in rows}
+
+
+def return_distribution(*, user_id: UUID, filters: TradeFilters) -> dict[int, Row]:
+    """By R bucket; the key -1 counts the trades without R."""
+    where, params = _where(user_id, filters)
+    bucket = _bucket_case("t.r_multiple", R_EDGES)
+    rows = fetch_rows(
+        f"""SELECT CASE WHEN t.r_multiple IS NULL THEN -1 ELSE {bucket} END AS bucket, {_SUMS}
+        {FROM} {where} GROUP BY 1""",
+        params,
+    )
+    return {int(row["bucket"]): row for row in rows}
+
+
+def time_distribution(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> dict[str, dict[int, Row]]:
+    where, params = _where(user_id, filters)
+    result = {}
+    for part, lookup in (("hour", "hour"), ("weekday", "iso_week_day")):
+        unit, unit_params = connection.ops.datetime_extract_sql(lookup, "t.opened_at", (), time_zone)
+        rows = fetch_rows(
+            f"SELECT {unit} AS unit, {_SUMS} {FROM} {where} GROUP BY 1",
+            [*unit_params, *params],
+        )
+        result[part] = {int(row["unit"]): row for row in rows}
+    return result
+
+
+def filter_options(*, user_id: UUID, filters: TradeFilters) -> dict[str, Any]:
+    where, params = _where(user_id, filters)
+    range_row = fetch_rows(
+        f"""SELECT MIN(t.closed_at) AS first_closed_at, MAX(t.closed_at) AS last_closed_at
+        {FROM} {where}""",
+        params,
+    )[0]
+    return {
+        "symbols": fetch_rows(f"SELECT DISTINCT t.symbol {FROM} {where} ORDER BY t.symbol", params),
+        "sides": fetch_rows(f"SELECT DISTINCT t.side {FROM} {where} ORDER BY t.side", params),
+        "tags": fetch_rows(
+            f"""SELECT g.id, g.name FROM journal_journaltag g WHERE g.id IN (
+                SELECT x.tag_id FROM journal_journaltradetag x INNER JOIN journal_journaltrade t ON t.id = x.trade_id
+                {where}) ORDER BY g.name, g.id""",  # noqa: S608 - parameters
+            params,
+        ),
+        "exchange_accounts": fetch_rows(
+            f"""SELECT a.id, a.exchange_name, a.label FROM exchanges_exchangeaccount a WHERE a.id IN (
+                SELECT t.exchange_account_id {FROM} {where}) ORDER BY a.created_at, a.id""",  # noqa: S608
+            params,
+        ),
+        **range_row,
+    }

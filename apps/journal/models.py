@@ -1,0 +1,178 @@
+"""The journal: closed trades matched from fills, the trader's notes and tags on them, entries.
+
+A `JournalTrade` is computed (apps/journal/matching.py) and rewritten whenever its fills change;
+only `notes` and the tags are the trader's, and a recomputation never touches them. Every amount
+is a Decimal in the symbol's quote asset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+from apps.core.fields import amount_field
+from apps.exchanges.models import ExchangeAccount
+from apps.trades.models import Fill, TradeGroup
+
+# A trade whose opening order set no stop is measured in R against this distance from its
+# entry, in percent, unless the trader set their own (`JournalSettings`).
+DEFAULT_STOP_PERCENT = Decimal("1")
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/Berlin.") from None
+
+
+def signed_amount_field(**kwargs: object) -> models.DecimalField:
+    """P&L and R: signed, as wide as the amounts they come from."""
+    return models.DecimalField(max_digits=38, decimal_places=18, **kwargs)
+
+
+class JournalSettings(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_settings")
+    default_stop_percent = models.DecimalField(max_digits=7, decimal_places=4, default=DEFAULT_STOP_PERCENT)
+    # IANA name (Europe/Berlin): the days of the daily P&L and the hours of the time distribution.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"journal settings of {self.user_id}"
+
+
+class JournalTrade(models.Model):
+    """One round trip: a position from flat back to flat (or to the other side) on one account
+    and symbol. Keyed by its opening fill, so a recomputation finds the same row again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_trades")
+    exchange_account = models.ForeignKey(
+        ExchangeAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="journal_trades"
+    )
+    opening_fill = models.OneToOneField(Fill, on_delete=models.CASCADE, related_name="journal_trade")
+    trade_group = models.ForeignKey(
+        TradeGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="journal_trades"
+    )
+    venue = models.CharField(max_length=32)
+    symbol = models.CharField(max_length=32)
+    side = models.CharField(max_length=4)  # buy (long) | sell (short): the opening side
+    quantity = amount_field()
+    entry_price = amount_field()  # volume-weighted over the entries
+    exit_price = amount_field()  # volume-weighted over the exits
+    fees = amount_field()  # in the quote asset, each converted at its fill's price
+    # False when a fee was paid in a third asset (BNB) the fills give no price for: left out of `fees`.
+    fees_complete = models.BooleanField(default=True)
+    gross_pnl = signed_amount_field()
+    net_pnl = signed_amount_field()
+    stop_price = amount_field(null=True, blank=True)
+    risk_amount = amount_field(null=True, blank=True)
+    r_multiple = signed_amount_field(null=True, blank=True)
+    # True when no stop was planned and R is measured against the trader's default stop distance.
+    stop_assumed = models.BooleanField(default=False)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField()
+    duration_seconds = models.BigIntegerField()
+    fill_count = models.PositiveIntegerField()
+    # Worst and best price move against / for the position over its life, in quote per unit;
+    # null until candles are wired in.
+    mae = amount_field(null=True, blank=True)
+    mfe = amount_field(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-closed_at"]
+        indexes = [
+            models.Index(fields=["user", "-closed_at"]),
+            models.Index(fields=["user", "symbol", "-closed_at"]),
+            models.Index(fields=["exchange_account", "symbol", "closed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.quantity} {self.symbol} closed {self.closed_at:%Y-%m-%d}"
+
+
+# The columns a recomputation from fills owns (apps/journal/services/updates.py); `notes`, the
+# tags and `mae`/`mfe` are left as they are.
+COMPUTED_FIELDS = (
+    "exchange_account_id",
+    "trade_group_id",
+    "venue",
+    "symbol",
+    "side",
+    "quantity",
+    "entry_price",
+    "exit_price",
+    "fees",
+    "fees_complete",
+    "gross_pnl",
+    "net_pnl",
+    "stop_price",
+    "risk_amount",
+    "r_multiple",
+    "stop_assumed",
+    "opened_at",
+    "closed_at",
+    "duration_seconds",
+    "fill_count",
+)
+
+
+class JournalTag(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_tags")
+    name = models.CharField(max_length=64)
+    color = models.CharField(max_length=7, blank=True)  # #rrggbb
+    created_at = models.DateTimeField(auto_now_add=True)
+    trades = models.ManyToManyField(JournalTrade, through="JournalTradeTag", related_name="tags")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # "Breakout" and "breakout" are one tag to a trader.
+            models.UniqueConstraint("user", Lower("name"), name="journal_tag_unique_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JournalTradeTag(models.Model):
+    trade = models.ForeignKey(JournalTrade, on_delete=models.CASCADE, related_name="trade_tags")
+    tag = models.ForeignKey(JournalTag, on_delete=models.CASCADE, related_name="trade_tags")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trade", "tag"], name="journal_trade_tag_unique")]
+        indexes = [models.Index(fields=["tag", "trade"])]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.trade_id}"
+
+
+class JournalEntry(models.Model):
+    """A free-form journal page in Markdown (rendered sanitised on pages, never trusted as HTML)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_entries")
+    title = models.CharField(max_length=200)
+    content = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return self.title

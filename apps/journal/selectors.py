@@ -1,0 +1,134 @@
+"""Reads of the journal: trades as SQL rows (the hot list and detail), tags and entries.
+
+`trade_filter_sql` is the one WHERE clause of every trade read, the list's and the analytics'
+alike, so a filter means the same thing on every endpoint (`/journal/analytics/filter-options`
+lists the values it takes). The statements are plain SQL that PostgreSQL and SQLite both run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import Count, QuerySet
+
+from apps.core.errors import ApiError
+from apps.core.rows import PagedRows, Row, columns, fetch_rows
+from apps.journal.models import COMPUTED_FIELDS, JournalEntry, JournalTag
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+TRADE_COLUMNS = ("id", *COMPUTED_FIELDS, "mae", "mfe")
+TRADE_SELECT = f"SELECT {columns('t', TRADE_COLUMNS)} FROM journal_journaltrade t"  # noqa: S608 - constants
+DETAIL = f"""SELECT {columns("t", TRADE_COLUMNS)}, t.notes FROM journal_journaltrade t
+    WHERE t.user_id = %s AND t.id = %s"""  # noqa: S608 - constants; the ids are parameters
+_UUID = models.UUIDField()
+
+
+def uuid_param(value: UUID | str) -> Any:
+    """A UUID as the database takes it as a parameter (SQLite stores 32 hex digits)."""
+    return _UUID.get_db_prep_value(value, connection)
+
+
+@dataclass(frozen=True)
+class TradeFilters:
+    """The journal's filters: closed in [start, end), symbol, side, tag, exchange account."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    symbol: str | None = None
+    side: str | None = None
+    tag_id: UUID | None = None
+    exchange_account_id: UUID | None = None
+
+
+def trade_filter_sql(*, user_id: UUID, filters: TradeFilters, alias: str = "t") -> tuple[str, list[Any]]:
+    """`WHERE ...` over journal trades `alias` of `user_id`, and its parameters."""
+    conditions = [f"{alias}.user_id = %s"]
+    params: list[Any] = [uuid_param(user_id)]
+    for condition, value in (
+        (f"{alias}.closed_at >= %s", filters.start and connection.ops.adapt_datetimefield_value(filters.start)),
+        (f"{alias}.closed_at < %s", filters.end and connection.ops.adapt_datetimefield_value(filters.end)),
+        (f"{alias}.symbol = %s", filters.symbol),
+        (f"{alias}.side = %s", filters.side),
+        (f"{alias}.exchange_account_id = %s", filters.exchange_account_id and uuid_param(filters.exchange_account_id)),
+        (
+            f"EXISTS (SELECT 1 FROM journal_journaltradetag x WHERE x.trade_id = {alias}.id AND x.tag_id = %s)",  # noqa: S608
+            filters.tag_id and uuid_param(filters.tag_id),
+        ),
+    ):
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
+    return "WHERE " + " AND ".join(conditions), params
+
+
+def attach_tags(rows: list[Row]) -> None:
+    """Give each trade row its `tags` (id, name, color; by name), one query for all of them."""
+    by_trade: dict[Any, list[Row]] = {row["id"]: [] for row in rows}
+    marks = ", ".join(["%s"] * len(by_trade))
+    tags = fetch_rows(
+        f"""SELECT x.trade_id, g.id, g.name, g.color FROM journal_journaltradetag x
+        INNER JOIN journal_journaltag g ON g.id = x.tag_id
+        WHERE x.trade_id IN ({marks}) ORDER BY g.name, g.id""",  # noqa: S608 - placeholders
+        list(by_trade),
+    )
+    for tag in tags:
+        by_trade[tag.pop("trade_id")].append(tag)
+    for row in rows:
+        row["tags"] = by_trade[row["id"]]
+
+
+def journal_trades(*, user: User, filters: TradeFilters) -> PagedRows:
+    """The trader's closed trades matching `filters`, last closed first, with their tags:
+    a count, the page and its tags, three queries."""
+    where, params = trade_filter_sql(user_id=user.id, filters=filters)
+    return PagedRows(
+        count_sql=f"SELECT COUNT(*) FROM journal_journaltrade t {where}",  # noqa: S608 - parameters
+        page_sql=f"{TRADE_SELECT} {where} ORDER BY t.closed_at DESC, t.id DESC LIMIT %s OFFSET %s",
+        params=params,
+        attach=attach_tags,
+    )
+
+
+def journal_trade(*, user: User, trade_id: UUID | str) -> Row:
+    """One of the trader's trades with its notes and tags (two queries), or a 404 that does not
+    say whether another trader owns it."""
+    try:
+        found = fetch_rows(DETAIL, [uuid_param(user.id), uuid_param(trade_id)])
+    except (ValidationError, ValueError, TypeError):
+        found = []
+    if not found:
+        raise ApiError(status=404, code="TRADE_NOT_FOUND", message="Journal trade not found.")
+    attach_tags(found)
+    return found[0]
+
+
+def journal_tags(*, user: User) -> QuerySet[JournalTag]:
+    """The trader's tags by name, each with how many trades carry it (one query)."""
+    return JournalTag.objects.filter(user=user).annotate(trade_count=Count("trade_tags")).order_by("name", "id")
+
+
+def journal_tag(*, user: User, tag_id: UUID | str, lock: bool = False) -> JournalTag:
+    tags = JournalTag.objects.filter(user=user)
+    try:
+        return (tags.select_for_update() if lock else tags).get(id=tag_id)
+    except (JournalTag.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise ApiError(status=404, code="TAG_NOT_FOUND", message="Tag not found.") from None
+
+
+def journal_entries(*, user: User) -> QuerySet[JournalEntry]:
+    return JournalEntry.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def journal_entry(*, user: User, entry_id: UUID | str, lock: bool = False) -> JournalEntry:
+    entries = JournalEntry.objects.filter(user=user)
+    try:
+        return (entries.select_for_update() if lock else entries).get(id=entry_id)
+    except (JournalEntry.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise ApiError(status=404, code="ENTRY_NOT_FOUND", message="Journal entry not found.") from None

@@ -1,0 +1,13 @@
+"""Thin Celery tasks: each takes ids, calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def update_journal(user_id: str, exchange_account_id: str | None, symbols: list[str]) -> None:
+    """Match the new fills of these series into the journal's trades (sent after they commit)."""
+    from apps.journal.services.updates import update_journal as update
+
+    update(user_id=user_id, exchange_account_id=exchange_account_id, symbols=symbols)

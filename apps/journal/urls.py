@@ -1,0 +1,3 @@
+from apps.journal.api import analytics, entries, tags, trades
+
+urlpatterns = trades.urlpatterns + tags.urlpatterns + entries.urlpatterns + analytics.urlpatterns
