@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # A write always reads its session from the database (the auth cache serves reads only).
 QUERIES = {
     "market": {ENDPOINT: 55, BARE: 12, BARE_ALL: 36, DECISION: 0},
-    "limit": {ENDPOINT: 34, BARE: 8, BARE_ALL: 8, DECISION: 0},
+    "limit": {ENDPOINT: 33, BARE: 8, BARE_ALL: 8, DECISION: 0},
 }
 MORE = COUNTED_AFTER + 3
 

@@ -123,7 +123,11 @@ def _record_progress(group: TradeGroup, state: GroupState) -> None:
             if order.filled_quantity > 0 and order.average_price is not None:
                 pnl += direction * (order.average_price - entry.average_price) * order.filled_quantity
     quote = quote_asset(group.symbol)
-    fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
+    fees = ZERO
+    # Fills are only ever recorded for an order that filled: a group none of whose orders has (a
+    # resting entry) paid no fee, and the database is not asked.
+    if entry.filled_quantity > 0 or any(order.filled_quantity > 0 for order in state.exits):
+        fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
     group.filled_quantity = entry.filled_quantity
     group.average_entry_price = entry.average_price
     group.closed_quantity = entry.filled_quantity - state.position
