@@ -178,7 +178,11 @@ CHANNEL_LAYERS = {
                     "socket_connect_timeout": env.float("CHANNEL_LAYER_CONNECT_TIMEOUT", default=2),
                 }
             ],
-            "reconnect_max_seconds": env.float("CHANNEL_LAYER_RECONNECT_MAX_SECONDS", default=5),
+            # A Redis without persistence comes back empty: until this process's next try rejoins
+            # its sockets' groups, every event published reaches nobody (publishers see success).
+            # At 5 s apart that window ran ~2 s past Redis's return, and an order placed in it
+            # never reached its trader's 50 open sockets (tests/core/test_redis_outage.py).
+            "reconnect_max_seconds": env.float("CHANNEL_LAYER_RECONNECT_MAX_SECONDS", default=0.5),
             # Redis connections per process and event loop; past it a command waits for a free one
             # rather than failing with MaxConnectionsError (apps/core/channel_layer.py).
             "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=50),

@@ -3,6 +3,8 @@
 Services call `publish_on_commit`, so an event is only sent for state that was committed;
 tasks that run outside a transaction may call `publish` directly. Both go through the
 channel layer (Redis), so an event published in a worker reaches clients of any ws process.
+A service that commits several events at once wraps its work in `publish_batch()`: they are
+then sent together, in one call to the channel layer, rather than one call each.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -61,9 +65,9 @@ class _Outage:
         self.since: float | None = None
         self.dropped = 0
 
-    def failed(self, stream: str, exc: BaseException) -> None:
+    def failed(self, stream: str, exc: BaseException, *, lost: int = 1) -> None:
         with self.lock:
-            self.dropped += 1
+            self.dropped += lost
             if self.since is not None:
                 return
             self.since = time.monotonic()
@@ -87,13 +91,31 @@ class _Outage:
 
 
 _outage = _Outage()
+# The events of the open `publish_batch` of this thread, if any (None outside one).
+_batch = threading.local()
 
 
-def _send(event: dict[str, Any]) -> bool:
+def _send(events: list[dict[str, Any]]) -> bool:
+    """Send the events in order, in one call to the channel layer; True when all went out. Once
+    one meets an outage the rest are dropped too, counted with it."""
+
+    async def send_all() -> tuple[int, BaseException | None]:
+        layer = get_channel_layer()
+        for index, event in enumerate(events):
+            try:
+                await layer.group_send(group_for(event["stream"]), event)
+            except OUTAGE_ERRORS as exc:
+                return index, exc
+        return len(events), None
+
+    if not events:
+        return True
     try:
-        async_to_sync(get_channel_layer().group_send)(group_for(event["stream"]), event)
-    except OUTAGE_ERRORS as exc:
-        _outage.failed(event["stream"], exc)
+        sent, failure = async_to_sync(send_all)()
+    except OUTAGE_ERRORS as exc:  # the layer failed before any send
+        sent, failure = 0, exc
+    if failure is not None:
+        _outage.failed(events[sent]["stream"], failure, lost=len(events) - sent)
         return False
     _outage.sent()
     return True
@@ -106,7 +128,7 @@ def publish(stream: str, data: dict[str, Any]) -> bool:
     the channel layer's Redis is unreachable the event is dropped and False returned, never
     raised: the state it announces is committed, and a subscriber re-reads it over REST.
     """
-    return _send(_event(stream, data))
+    return _send([_event(stream, data)])
 
 
 def publish_on_commit(stream: str, data: dict[str, Any]) -> None:
@@ -114,6 +136,37 @@ def publish_on_commit(stream: str, data: dict[str, Any]) -> None:
 
     The event is built (and a bad stream name or payload refused) here, at the call; the data is
     captured as it is now. A failure to send is logged and never undoes the committed work.
+    Inside `publish_batch()` the event waits for the batch's one send.
     """
     event = _event(stream, data)
-    transaction.on_commit(lambda: _send(event), robust=True)
+    batch = getattr(_batch, "events", None)
+    if batch is not None:
+        # Added by its own commit hook, so an event of a savepoint rolled back is never in it.
+        transaction.on_commit(lambda: batch.append(event), robust=True)
+    else:
+        transaction.on_commit(lambda: _send([event]), robust=True)
+
+
+@contextmanager
+def publish_batch() -> Iterator[None]:
+    """Send the events published on commit within the block together, in one call to the channel
+    layer, once the block is over and its transactions have committed (an enclosing transaction
+    too: the send is then hooked on its commit), rather than one call each.
+
+    Every other rule of `publish_on_commit` holds: only committed events are sent, in the order
+    they were published, a send failure is logged and never raised. The events of transactions
+    that committed are sent even when the block ends with an exception. A batch opened inside
+    another joins it.
+    """
+    if getattr(_batch, "events", None) is not None:
+        yield
+        return
+    events: list[dict[str, Any]] = []
+    _batch.events = events
+    try:
+        yield
+    finally:
+        _batch.events = None
+        # Hooked after every event of the block, so it runs once they are all in (at once when
+        # no transaction is open, a failure logged there too).
+        transaction.on_commit(lambda: _send(events), robust=True)

@@ -4,13 +4,16 @@ Every order is saved first (PENDING_SUBMIT, or WAITING for a protective leg) and
 `client_order_id`, so an attempt whose answer was lost is found again rather than sent twice.
 Each function locks the order's row while it talks to the venue: two workers never send or
 cancel the same order at once. Every change is published on `order.<user_id>` after commit;
-fills that move balances are followed by `balance.<user_id>`.
+fills that move balances are followed by `balance.<user_id>`. A group's protective legs go out
+together (`submit_orders`: one venue call, one write), and a symbol's live orders are followed
+with one read of the venue's open orders (`refresh_orders`).
 """
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
@@ -30,6 +33,9 @@ from apps.trades.hooks import fills_recorded
 from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Fill, Order, OrderRole, OrderStatus
 from apps.trades.streams import order_event, publish_balance, publish_order
 
+if TYPE_CHECKING:
+    from apps.exchanges.models import ExchangeAccount
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -37,7 +43,9 @@ __all__ = [
     "is_refusal",
     "order_event",
     "refresh_order",
+    "refresh_orders",
     "submit_order",
+    "submit_orders",
 ]
 
 _VENUE_STATES = {
@@ -96,41 +104,47 @@ def _order_trades(venue: Venue, order: Order) -> list[VenueTrade]:
     return venue.fetch_order_trades(symbol=order.symbol, venue_order_id=order.venue_order_id)
 
 
-def _record_fills(venue: Venue, order: Order) -> bool:
-    """Save the order's venue trades as `Fill` rows (once each: the history import may have seen
-    them first). True when a new one was saved. A venue that cannot list them now is asked again
-    on the next refresh, since the recorded quantity stays short of the filled one."""
+def _record_fills(venue: Venue, order: Order) -> None:
+    """Save the order's venue trades as `Fill` rows, once each: the history import may have saved
+    some first, and those are only linked to the order. A venue that cannot list them now is asked
+    again on the next refresh, since the recorded quantity stays short of the filled one."""
     try:
         trades = _order_trades(venue, order)
     except VenueError as exc:
         logger.warning("Could not read the fills of order %s: %s", order.id, exc.detail)
-        return False
-    created_any = False
-    for trade in trades:
-        fill, created = Fill.objects.get_or_create(
-            user_id=order.user_id,
-            venue=order.exchange_account.exchange_name,
-            symbol=trade.symbol,
-            venue_trade_id=trade.trade_id,
-            defaults={
-                "exchange_account": order.exchange_account,
-                "venue_order_id": order.venue_order_id,
-                "order": order,
-                "side": trade.side,
-                "price": trade.price,
-                "quantity": trade.quantity,
-                "fee": trade.fee,
-                "fee_asset": trade.fee_asset,
-                "realized_pnl": trade.realized_pnl,
-                "executed_at": trade.executed_at,
-            },
-        )
-        if not created and fill.order_id is None:
-            Fill.objects.filter(pk=fill.pk).update(order=order, venue_order_id=order.venue_order_id)
-        created_any = created_any or created
-    if created_any:
-        fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
-    return created_any
+        return
+    if not trades:
+        return
+    common = {"user_id": order.user_id, "venue": order.exchange_account.exchange_name}
+    Fill.objects.bulk_create(
+        [
+            Fill(
+                **common,
+                exchange_account=order.exchange_account,
+                venue_order_id=order.venue_order_id,
+                order=order,
+                symbol=trade.symbol,
+                venue_trade_id=trade.trade_id,
+                side=trade.side,
+                price=trade.price,
+                quantity=trade.quantity,
+                fee=trade.fee,
+                fee_asset=trade.fee_asset,
+                realized_pnl=trade.realized_pnl,
+                executed_at=trade.executed_at,
+            )
+            for trade in trades
+        ],
+        ignore_conflicts=True,  # the unique (user, venue, symbol, trade id) row already there
+    )
+    Fill.objects.filter(
+        **common,
+        symbol__in={trade.symbol for trade in trades},
+        venue_trade_id__in=[trade.trade_id for trade in trades],
+        order__isnull=True,
+    ).update(order=order, venue_order_id=order.venue_order_id)
+    # Some may have been there already; the journal's update is idempotent, so it is told anyway.
+    fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
 
 
 def _fills_missing(order: Order) -> bool:
@@ -149,21 +163,29 @@ def _publish_balances(venue: Venue, order: Order) -> None:
     publish_balance(order.exchange_account, balances)
 
 
-def _apply(venue: Venue, order: Order, found: VenueOrder) -> bool:
-    """Copy the venue's view of the order onto the row; True when anything a trader sees changed."""
-    status = _status_of(found)
-    filled_more = found.filled_quantity > order.filled_quantity
-    changed = (
-        status != order.status
+def _differs(order: Order, found: VenueOrder) -> bool:
+    """True when the venue's view of the order is not what its row records."""
+    return (
+        _status_of(found) != order.status
         or found.filled_quantity != order.filled_quantity
         or found.average_price != order.average_price
         or found.venue_order_id != order.venue_order_id
     )
+
+
+def _copy(order: Order, found: VenueOrder) -> None:
+    order.status = _status_of(found)
+    order.venue_order_id = found.venue_order_id
+    order.filled_quantity = found.filled_quantity
+    order.average_price = found.average_price
+
+
+def _apply(venue: Venue, order: Order, found: VenueOrder) -> bool:
+    """Copy the venue's view of the order onto the row; True when anything a trader sees changed."""
+    filled_more = found.filled_quantity > order.filled_quantity
+    changed = _differs(order, found)
     if changed:
-        order.status = status
-        order.venue_order_id = found.venue_order_id
-        order.filled_quantity = found.filled_quantity
-        order.average_price = found.average_price
+        _copy(order, found)
         order.save(update_fields=["status", "venue_order_id", "filled_quantity", "average_price", "updated_at"])
     if filled_more or _fills_missing(order):
         _record_fills(venue, order)
@@ -207,7 +229,9 @@ def submit_order(*, order_id: UUID, resend: bool = False, leverage: int | None =
     worker to resend. Either way the VenueError is raised again for the caller to answer with.
     """
     failure: VenueError | None = None
-    with transaction.atomic():
+    # No savepoint when nested: a venue's error is kept and raised once the block is over, so
+    # nothing is ever rolled back to one.
+    with transaction.atomic(savepoint=False):
         order = _locked(order_id)
         if order.status != OrderStatus.PENDING_SUBMIT:
             return order
@@ -232,6 +256,72 @@ def submit_order(*, order_id: UUID, resend: bool = False, leverage: int | None =
     if failure is not None:
         raise failure
     return order
+
+
+_SENT_FIELDS = [
+    "status",
+    "venue_order_id",
+    "filled_quantity",
+    "average_price",
+    "quantity",
+    "stop_price",
+    "error",
+    "updated_at",
+]
+
+
+def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Order]:
+    """Send orders of `account` that carry no leverage of their own (a group's stop, targets,
+    close) in one venue call, in their order, and save each answer, as `submit_order` would one
+    by one. The orders are PENDING_SUBMIT in memory, with the sizes to send; their rows may still
+    read WAITING. Call it in the transaction that holds their group.
+
+    None raises: a refusal leaves its order REJECTED with the venue's reason, an unreachable
+    venue leaves it PENDING_SUBMIT with the error, for the sync worker to resend. The venue stops
+    after an order that fills at once (`Venue.place_orders`): the ones after it are neither sent
+    nor saved, and are not in the returned list, so the caller sizes them again.
+    """
+    if not orders:
+        return []
+    # Locked while the venue is asked, as `submit_order` locks its one; an order another request
+    # moved on meanwhile is left out.
+    still = set(
+        Order.objects.select_for_update()
+        .filter(id__in=[order.id for order in orders], status__in=(OrderStatus.WAITING, OrderStatus.PENDING_SUBMIT))
+        .values_list("id", flat=True)
+    )
+    orders = [order for order in orders if order.id in still]
+    venue = venue_for(account)
+    answers = venue.place_orders([_request(order, None) for order in orders]) if orders else []
+    sent: list[tuple[Order, VenueOrder | VenueError]] = []
+    for order, answer in zip(orders, answers, strict=True):
+        if answer is None:
+            break
+        order.exchange_account = account
+        if isinstance(answer, InvalidOrder):
+            # Some venues refuse a second order with a client id they already hold.
+            answer = _find_on_venue(venue, order) or answer
+        if isinstance(answer, VenueError):
+            order.status = OrderStatus.REJECTED if is_refusal(answer) else OrderStatus.PENDING_SUBMIT
+            order.error = str(answer.detail)[:500]
+            log = logger.warning if is_refusal(answer) else logger.info
+            log("Order %s of group %s not placed: %s", order.id, order.group_id, answer.detail)
+        else:
+            _copy(order, answer)
+            order.error = ""
+        # One UPDATE each: Django's bulk_update (a CASE per column) measured several times slower
+        # for the three legs of a trade.
+        order.save(update_fields=_SENT_FIELDS)
+        sent.append((order, answer))
+    for order, answer in sent:
+        if isinstance(answer, VenueError) and not is_refusal(answer):
+            continue  # its fate is unknown: nothing a trader sees has changed yet
+        if order.filled_quantity > 0:
+            _record_fills(venue, order)
+        publish_order(order)
+        if order.filled_quantity > 0:
+            _publish_balances(venue, order)
+    return [order for order, _ in sent]
 
 
 def cancel_order(*, order: Order, status: str = OrderStatus.CANCELLED) -> Order:
@@ -283,3 +373,23 @@ def refresh_order(*, order: Order) -> Order:
         if found is not None:
             _apply(venue, order, found)
     return order
+
+
+def refresh_orders(*, account: ExchangeAccount, symbol: str, orders: list[Order]) -> None:
+    """Refresh live orders of one account and symbol with one read of the venue's open orders:
+    an order the venue lists just as its row records it has not changed and is left alone; any
+    other (ended, filled, being resent, with fills to record) is refreshed on its own
+    (`refresh_order`). So the cost does not grow with orders that did not change."""
+    if not orders:
+        return
+    listed = venue_for(account).fetch_open_orders(symbol)
+    by_venue_id = {found.venue_order_id: found for found in listed}
+    by_client_id = {found.client_order_id: found for found in listed if found.client_order_id}
+    for order in orders:
+        if order.venue_order_id:
+            found = by_venue_id.get(order.venue_order_id)
+        else:
+            found = by_client_id.get(order.client_order_id)
+        unchanged = found is not None and order.filled_quantity == 0 and not _differs(order, found)
+        if not unchanged or order.status == OrderStatus.PENDING_SUBMIT:
+            refresh_order(order=order)

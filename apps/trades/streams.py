@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from apps.core.fields import iso_z, plain_amount
 from apps.core.streams import publish_on_commit
+from apps.trades.presenters import order_terms
 
 if TYPE_CHECKING:
     from apps.exchanges.models import ExchangeAccount
@@ -33,14 +34,7 @@ def order_event(order: Order) -> dict[str, Any]:
         "account_id": str(order.exchange_account_id),
         "role": order.role.lower(),
         "side": order.side,
-        "type": order.order_type,
-        "time_in_force": order.time_in_force,
-        "price": plain_amount(order.price),
-        "stop_price": plain_amount(order.stop_price),
-        "quantity": plain_amount(order.quantity),
-        "filled_quantity": plain_amount(order.filled_quantity),
-        "average_price": plain_amount(order.average_price),
-        "reduce_only": order.reduce_only,
+        **order_terms(order),
         "error": order.error or None,
         "updated_at": iso_z(order.updated_at, milliseconds=True),
     }

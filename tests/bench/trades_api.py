@@ -1,13 +1,16 @@
 """POST /api/v1/trades end to end on the paper exchange (entry + stop-loss + two take-profits),
-against the bare paper-exchange order call of the same entry (the baseline), in the same run.
+against two baselines measured in the same run: the bare paper-exchange order call of the entry,
+and the bare paper-exchange calls of every order the trade sends (entry, stop and both targets
+once a market entry fills; the entry alone for a limit entry, whose legs wait for its fill).
 
 The endpoint is called in-process through Django's test Client with a Bearer token (the full
 middleware stack, DRF, the idempotency check, the venue read and the decision loop, the group's
-rows, the entry sent to the paper exchange, the stream events and the response), the baseline is
-`PaperVenue(account).place_order(...)` of the same entry. Production settings (DEBUG off); a
-fresh SQLite database unless DATABASE_URL is set.
+rows, its orders sent to the paper exchange, the stream events and the response), a baseline is
+`PaperVenue(account).place_order(...)` of the same orders, one call each. Production settings
+(DEBUG off); a fresh SQLite database unless DATABASE_URL is set.
 
     python -m tests.bench trades [--requests N] [--rounds R] [--warmup W] [--entry limit|market|both]
+                                 [--groups-per-account K]
 """
 
 from __future__ import annotations
@@ -37,12 +40,16 @@ STARTING_BALANCE = "1000000000"
 ENDPOINT = "POST /trades"
 DECISION = "decision loop"
 BARE = "bare paper order"
+BARE_ALL = "bare paper orders (all legs)"
+# Live groups already on the symbol when a call's queries are counted: the count the suite pins
+# (tests/trades/test_query_counts.py).
+COUNTED_AFTER = 2
 
 
 @dataclass(frozen=True)
 class Case:
     """A limit entry rests below the market; a market entry fills, and the endpoint then also
-    sends the stop and both targets: the baseline is the one entry order either way."""
+    sends the stop and both targets."""
 
     entry_type: str
     entry_price: Decimal | None
@@ -71,6 +78,20 @@ class Case:
         if self.entry_price is not None:
             body["entry_price"] = str(self.entry_price)
         return body
+
+    def orders(self) -> list[tuple[dict[str, Any], str]]:
+        """Every order the endpoint sends (as OrderRequest fields) and the status the paper
+        exchange answers it with: the entry, then (a market entry fills at once) the stop and the
+        targets, reduce-only."""
+        entry = {"side": "buy", "order_type": self.entry_type, "quantity": QUANTITY, "price": self.entry_price}
+        orders = [({**entry, "leverage": LEVERAGE}, self.order_status)]
+        if self.order_status != "filled":
+            return orders
+        exit_leg = {"side": "sell", "reduce_only": True}
+        orders.append(({**exit_leg, "order_type": "stop", "quantity": QUANTITY, "stop_price": self.stop}, "open"))
+        for price in self.targets:
+            orders.append(({**exit_leg, "order_type": "limit", "quantity": QUANTITY / 2, "price": price}, "open"))
+        return orders
 
 
 CASES = {
@@ -124,23 +145,25 @@ class Bench:
             if response.status_code != 201 or response.json().get("status") != case.group_status:
                 raise BenchError(f"POST /api/v1/trades answered {response.status_code}: {response.content[:600]!r}")
 
-        def bare(account: Any) -> None:
-            order = PaperVenue(account).place_order(
-                OrderRequest(
-                    symbol=SYMBOL,
-                    side="buy",
-                    order_type=case.entry_type,
-                    quantity=QUANTITY,
-                    client_order_id=new_client_order_id(),
-                    price=case.entry_price,
-                    leverage=LEVERAGE,
-                )
-            )
-            if order.status != case.order_status:
-                raise BenchError(f"the paper exchange answered {order.status}, not {case.order_status}")
+        def bare(orders: list[tuple[dict[str, Any], str]]) -> Callable[[Any], None]:
+            def place(account: Any) -> None:
+                venue = PaperVenue(account)
+                for fields, expected in orders:
+                    order = venue.place_order(
+                        OrderRequest(symbol=SYMBOL, client_order_id=new_client_order_id(), **fields)
+                    )
+                    if order.status != expected:
+                        raise BenchError(f"the paper exchange answered {order.status}, not {expected}")
+
+            return place
 
         decide = self.decision_call(case)
-        return {ENDPOINT: endpoint, DECISION: lambda account: decide(), BARE: bare}
+        return {
+            ENDPOINT: endpoint,
+            DECISION: lambda account: decide(),
+            BARE: bare(case.orders()[:1]),
+            BARE_ALL: bare(case.orders()),
+        }
 
     def decision_call(self, case: Case) -> Callable[[], None]:
         """`decide_trade` on the endpoint's own ticket, limits and account state (read once)."""
@@ -167,32 +190,66 @@ class Bench:
 
         return decide
 
-    def measure(self, case: Case) -> list[tuple[Run, Run]]:
+    def counted(self, call: Callable[[Any], None], account: Any) -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        with CaptureQueriesContext(connection) as captured:
+            call(account)
+        return len(captured)
+
+    def measure(self, case: Case) -> tuple[list[tuple[Run, Run]], dict[str, tuple[int, int]]]:
+        """The pairs to report, and per target its queries per call with COUNTED_AFTER live groups
+        (or resting orders) on the account and with `--groups-per-account` - 1 of them."""
         calls = self.calls(case)
-        runs = {}
+        runs, growth = {}, {}
         for target, call in calls.items():  # pre-flight: it answers as expected; count its queries
             account = self.fresh_account()
-            with CaptureQueriesContext(connection) as captured:
+            for _ in range(COUNTED_AFTER):
                 call(account)
-            runs[target] = Run(case.name, target, len(captured))
+            runs[target] = Run(case.name, target, self.counted(call, account))
         for call in calls.values():
             account = self.fresh_account()
             for _ in range(self.args.warmup):
                 call(account)
+        analyze()
+        per_account = self.args.groups_per_account
         for index in range(self.args.rounds):
-            for target in (BARE, DECISION, ENDPOINT) if index % 2 == 0 else (ENDPOINT, DECISION, BARE):
-                call, latencies, account = calls[target], runs[target].latencies, self.fresh_account()
-                deadline = time.perf_counter() + self.args.time_limit
-                for _ in range(self.args.requests):
+            # The sides take turns call by call (in an order that flips each round), so a load that
+            # comes and goes on a shared machine slows them alike.
+            order = (BARE, BARE_ALL, DECISION, ENDPOINT) if index % 2 == 0 else (ENDPOINT, DECISION, BARE_ALL, BARE)
+            accounts: dict[str, Any] = {}
+            deadline = time.perf_counter() + self.args.time_limit * len(order)
+            for done in range(self.args.requests):
+                if done % per_account == 0:
+                    # A trader's live groups on one symbol stay a handful: each side moves to a
+                    # fresh account every K calls.
+                    accounts = {target: self.fresh_account() for target in order}
+                for target in order:
                     began = time.perf_counter()
-                    call(account)
-                    latencies.append(time.perf_counter() - began)
-                    if began > deadline:
-                        break
-        return [(runs[ENDPOINT], runs[BARE]), (runs[DECISION], runs[BARE])]
+                    calls[target](accounts[target])
+                    runs[target].latencies.append(time.perf_counter() - began)
+                if time.perf_counter() > deadline:
+                    break
+        for target, call in calls.items():
+            if target == DECISION:
+                continue
+            account = self.fresh_account()
+            for _ in range(per_account - 1):
+                call(account)
+            growth[target] = (runs[target].queries, self.counted(call, account))
+        pairs = [(runs[ENDPOINT], runs[BARE]), (runs[ENDPOINT], runs[BARE_ALL]), (runs[DECISION], runs[BARE])]
+        return pairs, growth
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum or a periodic ANALYZE keeps them in production (a
+    database this bench only adds to grows by thousands of orders a run; without statistics the
+    planner may pick a global index over an account's own rows)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -202,7 +259,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench trades", description=__doc__.split("\n\n")[0])
     add_pair_options(parser, requests=150, time_limit=20, unit="calls")
     parser.add_argument("--entry", choices=["limit", "market", "both"], default="both", help="entry types (both)")
-    return check_pair_options(parser, parser.parse_args(argv))
+    parser.add_argument(
+        "--groups-per-account",
+        type=int,
+        default=10,
+        help="calls on one paper account before a fresh one: at most K-1 live groups meet a call (10)",
+    )
+    args = check_pair_options(parser, parser.parse_args(argv))
+    if args.groups_per_account <= COUNTED_AFTER:
+        parser.error(f"--groups-per-account must be above {COUNTED_AFTER}")
+    return args
 
 
 def bench_environment() -> tuple[dict[str, str], bool]:
@@ -236,21 +302,31 @@ def main(argv: list[str] | None = None) -> int:
     cases = [CASES[name] for name in (("limit", "market") if args.entry == "both" else (args.entry,))]
     print(
         f"POST /api/v1/trades (entry + stop-loss + 2 take-profits, paper exchange) vs the bare paper-exchange "
-        f"order call of the same entry\n"
+        f"order call of the entry, and the bare calls of every order it sends (a market entry's stop and targets "
+        f"too)\n"
         f"database {connection.vendor} ({where}); in-process Django test Client with a Bearer token, DEBUG off; "
-        f"{SYMBOL} x {QUANTITY} at {LEVERAGE}x; a fresh paper account per side per round\n"
-        f"{args.rounds} round(s) x {args.requests} calls per side per case, after {args.warmup} warm-up calls each\n",
+        f"{SYMBOL} x {QUANTITY} at {LEVERAGE}x; a fresh paper account per side every {args.groups_per_account} "
+        f"calls\n"
+        f"{args.rounds} round(s) x {args.requests} calls per side per case, after {args.warmup} warm-up calls each; "
+        f"queries counted with {COUNTED_AFTER} live groups (resting orders) on the account\n",
         flush=True,
     )
     try:
         bench = Bench(args)
-        pairs = [pair for case in cases for pair in bench.measure(case)]
+        measured = [bench.measure(case) for case in cases]
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     finally:
         connection.close()
-    report(pairs, expected=args.requests * args.rounds, unit="calls")
+    report([pair for pairs, _ in measured for pair in pairs], expected=args.requests * args.rounds, unit="calls")
+    print()
+    for case, (_, growth) in zip(cases, measured, strict=True):
+        counts = ", ".join(f"{target} {first} -> {last}" for target, (first, last) in growth.items())
+        print(
+            f"queries per call, {case.name}, with {COUNTED_AFTER} -> {args.groups_per_account - 1} live groups "
+            f"on the account: {counts}"
+        )
     return 0
 
 

@@ -19,14 +19,15 @@ that finds no position any more is cancelled.
 Locking: every write takes the symbol's `PaperPrice` row first (when it needs a price) and then
 the account's `PaperBalance` row of the symbol's quote asset, both `select_for_update`, always
 in that order, so concurrent orders of one account cannot spend the same margin twice and a
-tick cannot match against a half-placed order.
+tick cannot match against a half-placed order. A batch (`place_orders`) takes the price rows of
+all its symbols, then the balance rows of all its quote assets, each in name order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
-from uuid import UUID
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -41,7 +42,8 @@ from apps.exchanges.models import (
     PaperPosition,
     PaperPrice,
 )
-from apps.exchanges.paper.ledger import RestingOrder, apply_fill, quantize, symbol_margin, tidy
+from apps.exchanges.paper.book import Book, book_rows, margins_in_use, reserve_price
+from apps.exchanges.paper.ledger import apply_fill, quantize, tidy
 from apps.exchanges.paper.markets import (
     amount,
     fee_rate,
@@ -50,20 +52,23 @@ from apps.exchanges.paper.markets import (
     price_step,
     quote_assets,
     quote_of,
-    symbols_of,
 )
-from apps.exchanges.venues.base import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRequest
+from apps.exchanges.venues.base import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRequest, VenueError
 
-# The market helpers are re-exported: callers need only the engine.
+if TYPE_CHECKING:
+    from uuid import UUID
+
+# The market and book helpers are re-exported: callers need only the engine.
 __all__ = [
     "cancel_order",
     "current_price",
     "current_prices",
     "find_order",
     "fund_account",
-    "margin_in_use",
+    "margins_in_use",
     "markets",
     "place_order",
+    "place_orders",
     "price_step",
     "quote_of",
     "set_price",
@@ -138,7 +143,6 @@ def _crossed_by(price: Decimal) -> Q:
 # --- orders -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def place_order(*, account: ExchangeAccount, request: OrderRequest) -> PaperOrder:
     """Place an order; it fills at once, rests, or (IOC/FOK) is cancelled.
 
@@ -146,13 +150,60 @@ def place_order(*, account: ExchangeAccount, request: OrderRequest) -> PaperOrde
     Refused with nothing written: bad input (InvalidOrder, UnknownSymbol), a reduce-only order
     with no position to reduce (InvalidOrder), not enough free margin (InsufficientFunds).
     """
-    order = new_order(account, request)
-    quote = quote_of(order.symbol)
-    price = _lock_price(order.symbol).price
-    book = _open_book(account.pk, quote)
-    existing = PaperOrder.objects.filter(account=account, client_order_id=order.client_order_id).first()
-    if existing is not None:
-        return existing
+    (placed,) = place_orders(account=account, requests=[request])
+    if isinstance(placed, VenueError):
+        raise placed
+    return placed
+
+
+# No savepoint when nested: a refusal is answered rather than raised, and is found before
+# anything is written, so there is never half an order to roll back.
+@transaction.atomic(savepoint=False)
+def place_orders(*, account: ExchangeAccount, requests: Sequence[OrderRequest]) -> list[PaperOrder | VenueError | None]:
+    """Place several orders of one account in turn, each as `place_order` would on its own, in
+    one transaction: the prices, the balances and the book are locked and read once for them all.
+
+    Each answer is in its request's place: the order, or the error that refused it (a refusal
+    writes nothing, and the orders after it are still placed). Placing stops after an order that
+    fills, in part or in full: the position the later ones were sized against has moved, so they
+    are not placed (None in their place) and the caller decides them again.
+    """
+    answers: list[PaperOrder | VenueError | None] = []
+    for request in requests:
+        try:
+            answers.append(new_order(account, request))
+        except VenueError as exc:
+            answers.append(exc)
+    wanted = [order for order in answers if isinstance(order, PaperOrder)]
+    symbols = sorted({order.symbol for order in wanted})
+    prices = {symbol: _lock_price(symbol).price for symbol in symbols}
+    books = {quote: _open_book(account.pk, quote) for quote in sorted({quote_of(symbol) for symbol in symbols})}
+    sent_before = PaperOrder.objects.filter(account=account, client_order_id__in=[o.client_order_id for o in wanted])
+    known = {order.client_order_id: order for order in sent_before}
+    resting: list[PaperOrder] = []
+    for index, (request, order) in enumerate(zip(requests, answers, strict=True)):
+        if not isinstance(order, PaperOrder):
+            continue
+        if order.client_order_id in known:
+            order = answers[index] = known[order.client_order_id]
+        else:
+            try:
+                _place(books[quote_of(order.symbol)], order, prices[order.symbol], request.leverage, resting)
+            except VenueError as exc:
+                answers[index] = exc
+                continue
+            known[order.client_order_id] = order
+        if order.filled_quantity > 0:
+            answers[index + 1 :] = [None] * (len(answers) - index - 1)
+            break
+    _save(resting)
+    return answers
+
+
+def _place(book: Book, order: PaperOrder, price: Decimal, leverage: int | None, resting: list[PaperOrder]) -> None:
+    """Fill, rest or cancel one new order against `book`; raises before writing anything when it
+    is refused. A resting order joins `resting`, saved by the caller in one insert; the ones
+    waiting there are saved first when this one fills, so ids keep the order of placing."""
     position = book.position(order.symbol)
     if order.reduce_only:
         order.quantity = min(order.quantity, _reducible(position, order.side))
@@ -164,19 +215,26 @@ def place_order(*, account: ExchangeAccount, request: OrderRequest) -> PaperOrde
     action, fill_price = _decide(order, price, resting=False)
     if action == CANCEL:
         order.status = PaperOrderStatus.CANCELLED
-        order.save()
-        return order
-    leverage = request.leverage or position.leverage
+        resting.append(order)
+        return
+    leverage = leverage or position.leverage
     _check_margin(book, order, fill_price, leverage)
     if position.leverage != leverage or position.pk is None:
         position.leverage = leverage
         position.save()
-    order.save()
     if action == FILL:
+        _save(resting)
+        order.save()
         _fill(book, order, fill_price)
     else:
+        resting.append(order)
         book.orders.append(order)
-    return order
+
+
+def _save(orders: list[PaperOrder]) -> None:
+    if orders:
+        PaperOrder.objects.bulk_create(orders)
+        orders.clear()
 
 
 @transaction.atomic
@@ -206,63 +264,11 @@ def find_order(
     raise OrderNotFound(f"No paper order {venue_order_id or client_order_id!r} on this account.")
 
 
-def margin_in_use(*, account: ExchangeAccount, quote: str) -> Decimal:
-    """Initial margin held by the account's positions and resting orders in `quote` (no locks)."""
-    return _Book(balance=None, **_book_rows(account.pk, quote)).used_margin()
-
-
 # --- internals --------------------------------------------------------------------------------
 
 
-@dataclass
-class _Book:
-    """One account's state in one quote asset, loaded under its balance row's lock."""
-
-    balance: PaperBalance | None
-    account_id: UUID
-    positions: dict[str, PaperPosition] = field(default_factory=dict)
-    orders: list[PaperOrder] = field(default_factory=list)  # open ones, oldest first
-
-    def position(self, symbol: str) -> PaperPosition:
-        if symbol not in self.positions:
-            self.positions[symbol] = PaperPosition(
-                account_id=self.account_id, symbol=symbol, quantity=Decimal(0), entry_price=Decimal(0)
-            )
-        return self.positions[symbol]
-
-    def used_margin(
-        self, *, symbol: str | None = None, state: tuple[Decimal, Decimal, int] | None = None, extra: list | None = None
-    ) -> Decimal:
-        """Margin in use; with `symbol`, as if its position were `state` and `extra` orders rested."""
-        orders = [*self.orders, *(extra or [])]
-        total = Decimal(0)
-        for name in {*self.positions, *(order.symbol for order in orders), *([symbol] if symbol else [])}:
-            position = self.position(name)
-            quantity, entry, leverage = (
-                state if name == symbol and state else (position.quantity, position.entry_price, position.leverage)
-            )
-            resting = [
-                RestingOrder(order.side, order.quantity - order.filled_quantity, _reserve_price(order))
-                for order in orders
-                if order.symbol == name and not order.reduce_only
-            ]
-            total += symbol_margin(quantity=quantity, entry_price=entry, leverage=leverage, orders=resting)
-        return total
-
-
-def _book_rows(account_id: UUID, quote: str) -> dict:
-    symbols = symbols_of(quote)
-    positions = PaperPosition.objects.filter(account_id=account_id, symbol__in=symbols)
-    orders = PaperOrder.objects.filter(account_id=account_id, symbol__in=symbols, status=PaperOrderStatus.OPEN)
-    return {
-        "account_id": account_id,
-        "positions": {position.symbol: position for position in positions},
-        "orders": list(orders.order_by("id")),
-    }
-
-
-def _open_book(account_id: UUID, quote: str) -> _Book:
-    return _Book(balance=_lock_balance(account_id, quote), **_book_rows(account_id, quote))
+def _open_book(account_id: UUID, quote: str) -> Book:
+    return Book(balance=_lock_balance(account_id, quote), **book_rows(account_id, quote))
 
 
 def _lock_price(symbol: str) -> PaperPrice:
@@ -275,10 +281,6 @@ def _lock_balance(account_id: UUID, asset: str) -> PaperBalance:
         account_id=account_id, asset=asset, defaults={"total": Decimal(0)}
     )
     return row
-
-
-def _reserve_price(order: PaperOrder) -> Decimal:
-    return order.stop_price if order.order_type == "stop" else order.price
 
 
 def _reducible(position: PaperPosition, side: str) -> Decimal:
@@ -309,7 +311,7 @@ def _decide(order: PaperOrder, price: Decimal, *, resting: bool) -> tuple[str, D
     return REST, None
 
 
-def _check_margin(book: _Book, order: PaperOrder, fill_price: Decimal | None, leverage: int) -> None:
+def _check_margin(book: Book, order: PaperOrder, fill_price: Decimal | None, leverage: int) -> None:
     position = book.position(order.symbol)
     before = book.used_margin()
     total = book.balance.total
@@ -330,7 +332,7 @@ def _check_margin(book: _Book, order: PaperOrder, fill_price: Decimal | None, le
         state = (position.quantity, position.entry_price, leverage)
         after = book.used_margin(symbol=order.symbol, state=state, extra=[order])
         wallet = total
-        notional = order.quantity * _reserve_price(order)
+        notional = order.quantity * reserve_price(order)
     # An order that frees margin (closing, reducing) is never refused, whatever the balance.
     if after > before and wallet < after:
         quote = order.symbol.rsplit("_", 1)[1]
@@ -341,7 +343,7 @@ def _check_margin(book: _Book, order: PaperOrder, fill_price: Decimal | None, le
         )
 
 
-def _fill(book: _Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
+def _fill(book: Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
     position = book.position(order.symbol)
     size = order.quantity - order.filled_quantity
     if order.reduce_only:
@@ -374,7 +376,7 @@ def _fill(book: _Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
     )
 
 
-def _close(book: _Book, order: PaperOrder, status: str) -> None:
+def _close(book: Book, order: PaperOrder, status: str) -> None:
     order.status = status
     order.save()
     book.orders = [other for other in book.orders if other.pk != order.pk]

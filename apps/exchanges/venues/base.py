@@ -8,6 +8,7 @@ a status and code, so a view never turns an exchange failure into a 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -154,6 +155,13 @@ class Venue(Protocol):
     def account_state(self, *, quote: str) -> AccountState: ...
 
     def place_order(self, request: OrderRequest) -> VenueOrder: ...
+
+    def place_orders(self, requests: Sequence[OrderRequest]) -> list[VenueOrder | VenueError | None]:
+        """Place the orders in turn, as `place_order` each; every answer in its request's place,
+        a refusal or failure as the VenueError it raised (the others are still placed). Placing
+        stops after an order that fills, in part or in full: the later ones were sized against a
+        position that has moved, and are answered None (not placed)."""
+        ...
 
     def cancel_order(self, *, symbol: str, venue_order_id: str) -> VenueOrder: ...
 

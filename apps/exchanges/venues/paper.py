@@ -6,9 +6,12 @@ protocol's dataclasses. See the engine's docstring for how orders fill.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus
+from django.db.models import OuterRef, Subquery
+
+from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus, PaperPrice
 from apps.exchanges.paper import candles as paper_candles
 from apps.exchanges.paper import engine
 from apps.exchanges.paper.ledger import tidy as _tidy
@@ -22,6 +25,7 @@ from apps.exchanges.venues.base import (
     OrderRequest,
     Position,
     TradePage,
+    VenueError,
     VenueOrder,
     VenueTrade,
     check_candle_request,
@@ -44,19 +48,28 @@ class PaperVenue:
 
     def fetch_balance(self) -> list[Balance]:
         balances = []
+        margins = engine.margins_in_use(account=self.account)
         for row in PaperBalance.objects.filter(account=self.account).order_by("asset"):
-            used = engine.margin_in_use(account=self.account, quote=row.asset)
+            used = margins.get(row.asset, Decimal(0))
             balances.append(
                 Balance(asset=row.asset, free=_tidy(row.total - used), used=_tidy(used), total=_tidy(row.total))
             )
         return balances
 
     def fetch_positions(self) -> list[Position]:
-        rows = self.account.paper_positions.exclude(quantity=0).order_by("symbol")
-        prices = engine.current_prices()
+        # Each row with its symbol's stored price, in one query; a market never ticked yet is at
+        # its opening price.
+        stored = PaperPrice.objects.filter(symbol=OuterRef("symbol")).values("price")[:1]
+        rows = self.account.paper_positions.exclude(quantity=0).annotate(mark=Subquery(stored)).order_by("symbol")
+        opening = engine.markets()
         positions = []
         for row in rows:
-            mark = prices.get(row.symbol) or engine.current_price(row.symbol)
+            if row.mark is not None:
+                mark = _tidy(row.mark)
+            elif row.symbol in opening:
+                mark = _tidy(opening[row.symbol])
+            else:
+                mark = engine.current_price(row.symbol)
             positions.append(
                 Position(
                     symbol=row.symbol,
@@ -137,6 +150,10 @@ class PaperVenue:
 
     def place_order(self, request: OrderRequest) -> VenueOrder:
         return venue_order(engine.place_order(account=self.account, request=request))
+
+    def place_orders(self, requests: Sequence[OrderRequest]) -> list[VenueOrder | VenueError | None]:
+        placed = engine.place_orders(account=self.account, requests=requests)
+        return [venue_order(answer) if isinstance(answer, PaperOrder) else answer for answer in placed]
 
     def cancel_order(self, *, symbol: str, venue_order_id: str) -> VenueOrder:
         return venue_order(engine.cancel_order(account=self.account, venue_order_id=venue_order_id))

@@ -33,6 +33,7 @@ from apps.core.fields import (
 from apps.core.openapi import error_responses
 from apps.core.pagination import DeskPagination, page_parameters
 from apps.exchanges.venues.base import SYMBOL_PATTERN
+from apps.trades.presenters import present_group
 from apps.trades.selectors import GROUP_STATUS_FILTERS, parse_group_statuses, trade_group_for, trade_groups_for
 from apps.trades.services import groups as services
 from apps.trades.services.cleanup import cleanup_ghost_orders
@@ -234,7 +235,7 @@ CHANGE_ERRORS = error_responses(Family.DESK, 400, 401, 403, 404, 409, 502)
 
 
 def _group(user: Any, group_id: str) -> Response:
-    return Response(TradeGroupOutput(trade_group_for(user=user, group_id=group_id)).data)
+    return Response(present_group(trade_group_for(user=user, group_id=group_id)))
 
 
 class TradeGroupListView(APIView):
@@ -286,7 +287,7 @@ class TradeGroupListView(APIView):
         fields = dict(data.validated_data)
         key = fields.pop("idempotency_key", "") or ""
         group, created = services.open_trade_group(user=request.user, data=fields, idempotency_key=key)
-        body = TradeGroupOutput(trade_group_for(user=request.user, group_id=group.id)).data
+        body = present_group(trade_group_for(user=request.user, group_id=group.id))
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -11,8 +11,13 @@ no request is carried out twice:
    position or standalone orders it cannot protect (409, `protection`) and saves the group, its
    entry (PENDING_SUBMIT) and its legs (WAITING); the unique (user, idempotency_key) index lets
    one of many concurrent requests win, the others read the winner's group;
-4. after commit the entry is sent and the group moved on (`advance_group`); a worker that dies
-   on the way leaves rows the sync worker completes.
+4. after commit the entry is sent and the group moved on (`advance_group`; a filled entry's stop
+   and targets go out together, in one venue call); a worker that dies on the way leaves rows
+   the sync worker completes.
+
+What it reads does not grow with the trader's live groups: the venue's open orders are read
+once for the symbol (`refresh_symbol_orders`), and the protection check reads the live groups'
+orders in one query. The request's stream events are sent together once it is done.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
 from apps.core.errors import ApiError
+from apps.core.streams import publish_batch
 from apps.exchanges.selectors import lock_active_account
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import VenueError
@@ -134,7 +141,8 @@ def _save_group(
 def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str = "") -> tuple[TradeGroup, bool]:
     """Open a trade group from a validated ticket; (group, created). A replay of an earlier
     request returns its group with created False. A rejected ticket raises a 422 naming every
-    rule it broke, and nothing is saved or sent."""
+    rule it broke, and nothing is saved or sent. The stream events of the whole request go out
+    together once it is done (`publish_batch`)."""
     body_hash = request_hash(data)
     if existing := _replay(user=user, key=idempotency_key, body_hash=body_hash):
         return existing, False
@@ -148,38 +156,45 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
             message="The decision loop rejected this trade: " + " ".join(v.message for v in verdict.violations),
             details=decision_json(verdict, ticket),
         )
-    refresh_symbol_orders(account=account, symbol=data["symbol"])
-    try:
-        group, created = _save_group(
-            user=user,
-            account_id=account.id,
-            data=data,
-            verdict=verdict,
-            ticket=ticket,
-            key=idempotency_key,
-            body_hash=body_hash,
-        )
-    except IntegrityError:
-        # A concurrent request with the same key saved its group first: answer with it.
-        existing = _replay(user=user, key=idempotency_key, body_hash=body_hash)
-        if existing is None:
-            raise
-        return existing, False
-    if not created:
-        return group, False
-    return place_group(group_id=group.id), True
+    with publish_batch():
+        refresh_symbol_orders(account=account, symbol=data["symbol"])
+        try:
+            group, created = _save_group(
+                user=user,
+                account_id=account.id,
+                data=data,
+                verdict=verdict,
+                ticket=ticket,
+                key=idempotency_key,
+                body_hash=body_hash,
+            )
+        except IntegrityError:
+            # A concurrent request with the same key saved its group first: answer with it.
+            existing = _replay(user=user, key=idempotency_key, body_hash=body_hash)
+            if existing is None:
+                raise
+            return existing, False
+        if not created:
+            return group, False
+        return place_group(group_id=group.id), True
 
 
 def place_group(*, group_id: UUID) -> TradeGroup:
     """Send a saved group's entry and take the steps its answer allows (a filled entry is
-    protected at once). A refusal fails the group and is raised; an unreachable venue leaves the
-    entry for the sync worker to resend, and the group is returned as it is."""
+    protected at once: its stop and targets go out in one venue call). A refusal fails the group
+    and is raised; an unreachable venue leaves the entry for the sync worker to resend, and the
+    group is returned as it is."""
     refusal: VenueError | None = None
-    with transaction.atomic():
-        group = TradeGroup.objects.select_for_update().get(id=group_id)
-        entry = group.orders.get(role=OrderRole.ENTRY)
+    with publish_batch(), transaction.atomic():
+        entry = Order.objects.filter(group=OuterRef("pk"), role=OrderRole.ENTRY).values("id")[:1]
+        group = (
+            TradeGroup.objects.select_for_update(of=("self",))
+            .select_related("exchange_account")
+            .annotate(entry_id=Subquery(entry))
+            .get(id=group_id)
+        )
         try:
-            submit_order(order_id=entry.id)
+            submit_order(order_id=group.entry_id)
         except VenueError as exc:
             if is_refusal(exc):
                 refusal = exc

@@ -27,7 +27,8 @@ Fills do not break the rule: a standalone sell filling lowers both the position 
 pending, a group's exit the position and what the group holds, an entry both sides alike.
 
 Locking: the live orders of the symbol are first read fresh from the venue
-(`refresh_symbol_orders`, each under its own row lock, before the caller's transaction), then the
+(`refresh_symbol_orders`: the venue's open orders once, and each order that changed refreshed
+under its own row lock, before the caller's transaction), then the
 check runs in the caller's transaction right after it locked the account row, which every order
 and group placement takes first: two requests cannot both take the same free part. Under that
 lock the check only reads (plain SELECTs and the venue's positions): taking group or order locks
@@ -44,14 +45,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, F, Q, QuerySet, Value
+from django.utils import timezone
 
 from apps.core.errors import ApiError
 from apps.core.fields import plain_amount
 from apps.exchanges.venues import venue_for
-from apps.trades.execution import refresh_order
+from apps.trades.execution import refresh_orders
 from apps.trades.models import LIVE_ORDER_STATUSES, OPEN_GROUP_STATUSES, Order, OrderRole, OrderStatus, TradeGroup
-from apps.trades.services.sync import load_state, refresh_live_orders
+from apps.trades.services.sync import RESEND_AFTER, state_of
 
 if TYPE_CHECKING:
     from apps.exchanges.models import ExchangeAccount
@@ -79,31 +81,46 @@ def _live_groups(account: ExchangeAccount, symbol: str) -> QuerySet[TradeGroup]:
 
 def refresh_symbol_orders(*, account: ExchangeAccount, symbol: str) -> None:
     """Read the symbol's live group and standalone orders from the venue, so the check counts
-    fills the sync has not recorded yet. Call it outside a transaction, before the check."""
-    for group in _live_groups(account, symbol):
-        refresh_live_orders(group)
-    standalone = Order.objects.filter(
-        exchange_account=account, symbol=symbol, role=OrderRole.STANDALONE, status__in=LIVE_ORDER_STATUSES
-    ).exclude(status=OrderStatus.PENDING_SUBMIT)  # one being sent right now is counted as it is
-    for order in standalone:
-        refresh_order(order=order)
+    fills the sync has not recorded yet: one read of the venue's open orders, and a refresh of
+    each order that changed (`refresh_orders`), so the cost does not grow with the live groups
+    that did not. Call it outside a transaction, before the check."""
+    due = timezone.now() - RESEND_AFTER
+    live = Order.objects.filter(exchange_account=account, symbol=symbol, status__in=LIVE_ORDER_STATUSES).filter(
+        Q(group__status__in=OPEN_GROUP_STATUSES) | Q(role=OrderRole.STANDALONE)
+    )
+    # A group's order sent moments ago is left to the request sending it; a standalone one being
+    # sent right now is counted as it is.
+    orders = [o for o in live if o.status != OrderStatus.PENDING_SUBMIT or (o.group_id and o.updated_at <= due)]
+    refresh_orders(account=account, symbol=symbol, orders=orders)
 
 
 def _protection(*, account: ExchangeAccount, symbol: str, group_side: str) -> Protection:
-    """What the rule counts for `group_side` ("buy" groups protect a long), as recorded now."""
-    groups = list(_live_groups(account, symbol).filter(side=group_side).order_by("created_at"))
+    """What the rule counts for `group_side` ("buy" groups protect a long), as recorded now: the
+    orders of the live groups and the live standalone ones in one read (each part through its own
+    index, so an account's finished trades cost nothing), and the venue's positions."""
+    # The user too: what the (user, status) index of the groups is for.
+    groups = _live_groups(account, symbol).filter(user_id=account.user_id, side=group_side)
+    in_groups = Order.objects.filter(group__in=groups).annotate(group_created_at=F("group__created_at"))
     standalone = Order.objects.filter(
         exchange_account=account,
         symbol=symbol,
         role=OrderRole.STANDALONE,
         side="sell" if group_side == "buy" else "buy",
         status__in=LIVE_ORDER_STATUSES,
-    )
-    pending = sum((o.quantity - o.filled_quantity for o in standalone), ZERO)
+    ).annotate(group_created_at=Value(None, output_field=DateTimeField()))
+    orders = in_groups.order_by().union(standalone.order_by(), all=True)
+    by_group: dict[str, list[Order]] = {}
+    pending = ZERO
+    for order in orders.order_by("group_created_at", "group_id", "created_at", "target_index"):
+        if order.group_id is None:
+            pending += order.quantity - order.filled_quantity
+        else:
+            by_group.setdefault(str(order.group_id), []).append(order)
     side = "long" if group_side == "buy" else "short"
     positions = [p for p in venue_for(account).fetch_positions() if p.symbol == symbol]
     held = sum((p.quantity if p.side == side else -p.quantity for p in positions), ZERO)
-    return Protection(side, held, pending, {str(g.id): max(load_state(g).position, ZERO) for g in groups})
+    groups_held = {group_id: max(state_of(group_orders).position, ZERO) for group_id, group_orders in by_group.items()}
+    return Protection(side, held, pending, groups_held)
 
 
 def check_standalone_order(*, account: ExchangeAccount, symbol: str, side: str, quantity: Decimal) -> None:

@@ -28,8 +28,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.streams import publish_batch
 from apps.exchanges.venues.base import VenueError, quote_asset
-from apps.trades.execution import cancel_order, is_refusal, refresh_order, submit_order
+from apps.trades.execution import cancel_order, refresh_order, submit_orders
 from apps.trades.models import (
     FINAL_ORDER_STATUSES,
     LIVE_ORDER_STATUSES,
@@ -73,8 +74,8 @@ class GroupState:
         return any(o.role == OrderRole.TAKE_PROFIT and o.filled_quantity > 0 for o in self.exits)
 
 
-def load_state(group: TradeGroup) -> GroupState:
-    orders = list(group.orders.order_by("created_at", "target_index"))
+def state_of(orders: list[Order]) -> GroupState:
+    """The state of a group from all its orders, oldest first (created_at, then target_index)."""
     entry = next(o for o in orders if o.role == OrderRole.ENTRY)
     exits = [o for o in orders if o.role in EXIT_ROLES]
     stops = [o for o in exits if o.role == OrderRole.STOP_LOSS and o.status in PENDING_OR_LIVE]
@@ -84,6 +85,10 @@ def load_state(group: TradeGroup) -> GroupState:
     )
     exited = sum((o.filled_quantity for o in exits), ZERO)
     return GroupState(entry, stops, targets, exits, entry.filled_quantity - exited)
+
+
+def load_state(group: TradeGroup) -> GroupState:
+    return state_of(list(group.orders.order_by("created_at", "target_index")))
 
 
 def new_leg(group: TradeGroup, *, role: str, order_type: str, quantity: Decimal, **fields: object) -> Order:
@@ -103,15 +108,10 @@ def new_leg(group: TradeGroup, *, role: str, order_type: str, quantity: Decimal,
     )
 
 
-def send(order: Order) -> Order:
-    """Submit a leg; a refusal leaves it REJECTED (shown on the group), an unreachable venue
-    leaves it for the next pass. Neither stops the group's other legs."""
-    try:
-        return submit_order(order_id=order.id)
-    except VenueError as exc:
-        log = logger.warning if is_refusal(exc) else logger.info
-        log("Order %s of group %s not placed: %s", order.id, order.group_id, exc.detail)
-        return Order.objects.get(id=order.id)
+def _send(group: TradeGroup, legs: list[Order]) -> list[Order]:
+    """Submit legs in one venue call (`submit_orders`); a refusal leaves one REJECTED (shown on
+    the group), an unreachable venue leaves it for the next pass. Neither stops the others."""
+    return submit_orders(account=group.exchange_account, orders=legs) if legs else []
 
 
 def _record_progress(group: TradeGroup, state: GroupState) -> None:
@@ -123,7 +123,11 @@ def _record_progress(group: TradeGroup, state: GroupState) -> None:
             if order.filled_quantity > 0 and order.average_price is not None:
                 pnl += direction * (order.average_price - entry.average_price) * order.filled_quantity
     quote = quote_asset(group.symbol)
-    fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
+    fees = ZERO
+    # Fills are only ever recorded for an order that filled: a group none of whose orders has (a
+    # resting entry) paid no fee, and the database is not asked.
+    if entry.filled_quantity > 0 or any(order.filled_quantity > 0 for order in state.exits):
+        fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
     group.filled_quantity = entry.filled_quantity
     group.average_entry_price = entry.average_price
     group.closed_quantity = entry.filled_quantity - state.position
@@ -145,8 +149,50 @@ def _finish(group: TradeGroup, status: str, reason: str, state: GroupState) -> N
 
 def ensure_stop(group: TradeGroup, state: GroupState) -> None:
     """One live stop for exactly the open position at the group's stop price."""
+    _protect(group, state, stop=True, targets=False)
+
+
+def arm_targets(group: TradeGroup, state: GroupState) -> None:
+    """Send the waiting take-profits, trimmed (first rung first) to the position still free of
+    the live ones: an entry that ended partly filled gets the part of the ladder it can carry."""
+    _protect(group, state, stop=False, targets=True)
+
+
+def _protect(group: TradeGroup, state: GroupState, *, stop: bool, targets: bool) -> GroupState | None:
+    """Send the stop (`ensure_stop`) and the targets (`arm_targets`) the state calls for, in one
+    venue call; the state after, or None when it must be read again (something was cancelled).
+
+    A leg that fills at once moves the position the legs after it were sized against: the venue
+    leaves those unsent, and the targets are sized again from the new position (the stop is
+    looked at once, as before: the next pass sees it again)."""
+    legs: list[Order] = []
+    stale = False
+    if stop:
+        leg, stale = _stop_to_send(group, state)
+        if stale and targets:
+            # The targets are sized from what the cancels left: the stop goes first, alone.
+            _send(group, [leg] if leg else [])
+            leg, state = None, load_state(group)
+        legs += [leg] if leg else []
+    while True:
+        if targets:
+            armed, cancelled = _targets_to_arm(state)
+            legs, stale = legs + armed, stale or cancelled
+        if len(_send(group, legs)) == len(legs):
+            break
+        legs, state, stale = [], load_state(group), True
+    if stale:
+        return None
+    known = {order.id for order in state.exits}
+    return state_of([state.entry, *state.exits, *(leg for leg in legs if leg.id not in known)])
+
+
+def _stop_to_send(group: TradeGroup, state: GroupState) -> tuple[Order | None, bool]:
+    """The stop to send: the waiting one armed at the open position, or a new one replacing a live
+    stop that no longer fits; None when the live one is right or none is due. True with it when a
+    stop was cancelled on the way (the state is then stale)."""
     if group.stop_loss_price is None or state.position <= 0:
-        return
+        return None, False
     *stale, current = state.stops or [None]
     _cancel_all(stale)
     if current is not None and current.status == OrderStatus.WAITING:
@@ -155,17 +201,15 @@ def ensure_stop(group: TradeGroup, state: GroupState) -> None:
             group.stop_loss_price,
             OrderStatus.PENDING_SUBMIT,
         )
-        current.save(update_fields=["quantity", "stop_price", "status", "updated_at"])
-        send(current)
-        return
+        return current, bool(stale)
     if current is not None:
         if current.quantity - current.filled_quantity == state.position and current.stop_price == group.stop_loss_price:
-            return
+            return None, bool(stale)
         if cancel_order(order=current).status == OrderStatus.FILLED:
-            return  # it fired while being replaced: the next pass closes the group
+            return None, True  # it fired while being replaced: the next pass closes the group
         state = load_state(group)
         if state.position <= 0:
-            return
+            return None, True
     last = next((o for o in reversed(state.exits) if o.role == OrderRole.STOP_LOSS), None)
     if (
         last is not None
@@ -173,40 +217,38 @@ def ensure_stop(group: TradeGroup, state: GroupState) -> None:
         and last.stop_price == group.stop_loss_price
         and last.quantity == state.position
     ):
-        return  # the venue refused this very stop: not resent every few seconds; the trader sees it
-    send(
-        new_leg(
-            group,
-            role=OrderRole.STOP_LOSS,
-            order_type="stop",
-            quantity=state.position,
-            stop_price=group.stop_loss_price,
-        )
+        # The venue refused this very stop: not resent every few seconds; the trader sees it.
+        return None, current is not None or bool(stale)
+    leg = new_leg(
+        group, role=OrderRole.STOP_LOSS, order_type="stop", quantity=state.position, stop_price=group.stop_loss_price
     )
+    return leg, current is not None or bool(stale)
 
 
-def arm_targets(group: TradeGroup, state: GroupState) -> None:
-    """Send the waiting take-profits, trimmed (first rung first) to the position still free of
-    the live ones: an entry that ended partly filled gets the part of the ladder it can carry."""
+def _targets_to_arm(state: GroupState) -> tuple[list[Order], bool]:
+    """The waiting targets to send, each trimmed to the position still free of the live ones; a
+    rung left without room is cancelled (True then: the state is stale)."""
     live = sum((o.quantity - o.filled_quantity for o in state.targets if o.status != OrderStatus.WAITING), ZERO)
     budget = state.position - live
+    armed, cancelled = [], False
     for target in state.targets:
         if target.status != OrderStatus.WAITING:
             continue
         size = min(target.quantity, max(budget, ZERO))
         if size <= 0:
             cancel_order(order=target)
+            cancelled = True
             continue
         budget -= size
         target.quantity, target.status = size, OrderStatus.PENDING_SUBMIT
-        target.save(update_fields=["quantity", "status", "updated_at"])
-        send(target)
+        armed.append(target)
+    return armed, cancelled
 
 
 def _flatten(group: TradeGroup, state: GroupState) -> None:
     if any(o.role == OrderRole.CLOSE and o.status in LIVE_ORDER_STATUSES for o in state.exits):
         return
-    send(new_leg(group, role=OrderRole.CLOSE, order_type="market", quantity=state.position))
+    _send(group, [new_leg(group, role=OrderRole.CLOSE, order_type="market", quantity=state.position)])
 
 
 _TRACKED = (
@@ -226,14 +268,15 @@ def advance_group(*, group: TradeGroup) -> TradeGroup:
     """Take the next steps of a locked group from its orders as they are recorded now; the row
     is written only when something a trader sees changed."""
     before = [getattr(group, name) for name in _TRACKED]
-    _advance(group)
-    _record_progress(group, load_state(group))
+    state = _advance(group)
+    _record_progress(group, state or load_state(group))
     if [getattr(group, name) for name in _TRACKED] != before:
         group.save()
     return group
 
 
-def _advance(group: TradeGroup) -> None:
+def _advance(group: TradeGroup) -> GroupState | None:
+    """The next steps; the state after them, or None when it must be read again."""
     state = load_state(group)
     if group.close_reason == MANUAL and state.entry.status in PENDING_OR_LIVE:
         cancel_order(order=state.entry)
@@ -246,7 +289,8 @@ def _advance(group: TradeGroup) -> None:
             _finish(group, GroupStatus.CANCELLED, MANUAL if group.close_reason == MANUAL else "cancelled", state)
         else:
             group.status = GroupStatus.PENDING if entry.status == OrderStatus.PENDING_SUBMIT else GroupStatus.OPEN
-        return
+            return state
+        return None
 
     closing = group.close_reason == MANUAL or state.stop_hit
     if closing:
@@ -256,20 +300,19 @@ def _advance(group: TradeGroup) -> None:
     if state.position <= 0 and (closing or state.entry.status in FINAL_ORDER_STATUSES):
         reason = MANUAL if group.close_reason == MANUAL else ("stop_loss" if state.stop_hit else "take_profit")
         _finish(group, GroupStatus.CLOSED, reason, state)
-        return
+        return None
     group.status = GroupStatus.ACTIVE
     if closing:
         _flatten(group, state)
         state = load_state(group)
         if state.position <= 0:
             _finish(group, GroupStatus.CLOSED, MANUAL if group.close_reason == MANUAL else "stop_loss", state)
-        return
+        return None
 
     if group.break_even and not group.break_even_done and state.target_hit and entry.average_price is not None:
         group.stop_loss_price, group.break_even_done = entry.average_price, True
-    ensure_stop(group, state)
-    if state.entry.status in FINAL_ORDER_STATUSES:
-        arm_targets(group, load_state(group))
+    # The stop, then (once the entry is done filling) the targets, in one venue call.
+    return _protect(group, state, stop=True, targets=state.entry.status in FINAL_ORDER_STATUSES)
 
 
 def refresh_live_orders(group: TradeGroup) -> None:
@@ -284,8 +327,9 @@ def refresh_live_orders(group: TradeGroup) -> None:
 
 def sync_group(*, group_id: UUID) -> TradeGroup | None:
     """Refresh one open group's orders from the venue and move it on; None when another worker
-    holds it or it is no longer open. A venue that fails keeps what was done before it failed."""
-    with transaction.atomic():
+    holds it or it is no longer open. A venue that fails keeps what was done before it failed.
+    The group's stream events go out together after the commit."""
+    with publish_batch(), transaction.atomic():
         group = (
             TradeGroup.objects.select_for_update(skip_locked=True)
             .filter(id=group_id, status__in=OPEN_GROUP_STATUSES)

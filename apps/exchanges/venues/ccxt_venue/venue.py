@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -24,6 +25,7 @@ from apps.exchanges.venues.base import (
     TradePage,
     UnknownSymbol,
     UnsupportedTimeframe,
+    VenueError,
     VenueOrder,
     VenueTrade,
     VenueUnavailable,
@@ -270,6 +272,20 @@ class CcxtVenue:
             "place the order", exchange.create_order, market["symbol"], ccxt_type, request.side, amount, price, params
         )
         return venue_order(raw, platform=self._platform, request=request)
+
+    def place_orders(self, requests: Sequence[OrderRequest]) -> list[VenueOrder | VenueError | None]:
+        # One call each: batch endpoints differ per exchange, cap the count and answer partial
+        # failures each in their own shape.
+        answers: list[VenueOrder | VenueError | None] = [None] * len(requests)
+        for index, request in enumerate(requests):
+            try:
+                answers[index] = placed = self.place_order(request)
+            except VenueError as exc:
+                answers[index] = exc
+                continue
+            if placed.filled_quantity > 0:
+                break
+        return answers
 
     def cancel_order(self, *, symbol: str, venue_order_id: str) -> VenueOrder:
         market = self._market(symbol)
