@@ -328,6 +328,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=100)
 
+# --- journal images -------------------------------------------------------------------------
+# The largest image a trader may upload, in bytes; the whole request must also fit in
+# DATA_UPLOAD_MAX_MEMORY_SIZE, so raise both together. And the bytes each trader may store.
+JOURNAL_IMAGE_MAX_BYTES = env.int("JOURNAL_IMAGE_MAX_BYTES", default=2_000_000)
+JOURNAL_STORAGE_QUOTA_BYTES = env.int("JOURNAL_STORAGE_QUOTA_BYTES", default=100 * 1024 * 1024)
+
 # --- REST -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.accounts.authentication.TokenAuthentication"],
@@ -435,8 +441,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (journal images) go through Django's storage API: files under MEDIA_ROOT by
+# default, or any storage class with its options, e.g. django-storages' S3 backend
+# (README, "Journal images"). MEDIA_ROOT is never served as static files: images are served to
+# their owner only, by the API.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env.str("DEFAULT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("DEFAULT_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",

@@ -176,3 +176,40 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class JournalStorageUsage(models.Model):
+    """What a trader's images take: the row an upload locks, so that two uploads at once are
+    checked against the quota one after the other (apps/journal/services/images.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="journal_storage"
+    )
+    used_bytes = models.BigIntegerField(default=0)
+    image_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.used_bytes} bytes in {self.image_count} images of {self.user_id}"
+
+
+class JournalImage(models.Model):
+    """An uploaded screenshot, re-encoded without its metadata; its bytes are in the default
+    storage under `file`, and `size_bytes` (what the quota counts) is what was stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_images")
+    # A trade rebuilt from fills keeps its id; one that disappears leaves the image to its owner.
+    trade = models.ForeignKey(JournalTrade, null=True, blank=True, on_delete=models.SET_NULL, related_name="images")
+    file = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=32)
+    size_bytes = models.BigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["trade", "created_at"]), models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.file

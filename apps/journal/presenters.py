@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.urls import reverse
+
 from apps.core.fields import iso_z, plain_amount
 from apps.core.rows import Row
 from apps.journal.analytics import Bucket, ratio
-from apps.journal.models import JournalEntry, JournalTag
+from apps.journal.models import JournalEntry, JournalImage, JournalStorageUsage, JournalTag
 
 PRICES = ("quantity", "entry_price", "exit_price", "fees")
 RESULTS = ("gross_pnl", "net_pnl", "stop_price", "risk_amount", "r_multiple")
@@ -62,7 +64,25 @@ def present_trade(row: Row) -> dict[str, Any]:
 
 def present_trade_detail(row: Row) -> dict[str, Any]:
     """One trade with its notes and images (JournalTradeDetailOutput)."""
-    return {**present_trade(row), "notes": row["notes"], "images": []}
+    return {**present_trade(row), "notes": row["notes"], "images": [present_image(image) for image in row["images"]]}
+
+
+def present_image(image: JournalImage) -> dict[str, Any]:
+    """An image (ImageOutput)."""
+    return {
+        "id": str(image.id),
+        "trade_id": _id(image.trade_id),
+        "url": reverse("journal-image", kwargs={"image_id": image.id}),
+        "content_type": image.content_type,
+        "size": image.size_bytes,
+        "width": image.width,
+        "height": image.height,
+        "created_at": iso_z(image.created_at),
+    }
+
+
+def present_storage(usage: JournalStorageUsage, *, quota: int) -> dict[str, Any]:
+    return {"used": usage.used_bytes, "quota": quota, "count": usage.image_count}
 
 
 def present_tag(tag: JournalTag) -> dict[str, Any]:

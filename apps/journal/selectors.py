@@ -18,7 +18,7 @@ from django.db.models import Count, QuerySet
 
 from apps.core.errors import ApiError
 from apps.core.rows import PagedRows, Row, columns, fetch_rows
-from apps.journal.models import COMPUTED_FIELDS, JournalEntry, JournalTag
+from apps.journal.models import COMPUTED_FIELDS, JournalEntry, JournalImage, JournalStorageUsage, JournalTag
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -97,7 +97,7 @@ def journal_trades(*, user: User, filters: TradeFilters) -> PagedRows:
 
 
 def journal_trade(*, user: User, trade_id: UUID | str) -> Row:
-    """One of the trader's trades with its notes and tags (two queries), or a 404 that does not
+    """One of the trader's trades with its notes, tags and images (three queries), or a 404 that does not
     say whether another trader owns it."""
     try:
         found = fetch_rows(DETAIL, [uuid_param(user.id), uuid_param(trade_id)])
@@ -106,6 +106,7 @@ def journal_trade(*, user: User, trade_id: UUID | str) -> Row:
     if not found:
         raise ApiError(status=404, code="TRADE_NOT_FOUND", message="Journal trade not found.")
     attach_tags(found)
+    found[0]["images"] = list(JournalImage.objects.filter(trade_id=found[0]["id"]).order_by("created_at", "id"))
     return found[0]
 
 
@@ -132,3 +133,17 @@ def journal_entry(*, user: User, entry_id: UUID | str, lock: bool = False) -> Jo
         return (entries.select_for_update() if lock else entries).get(id=entry_id)
     except (JournalEntry.DoesNotExist, ValidationError, ValueError, TypeError):
         raise ApiError(status=404, code="ENTRY_NOT_FOUND", message="Journal entry not found.") from None
+
+
+def journal_image(*, user: User, image_id: UUID | str, lock: bool = False) -> JournalImage:
+    """One of the trader's images, or a 404 that does not say whether another trader owns it."""
+    images = JournalImage.objects.filter(user=user)
+    try:
+        return (images.select_for_update() if lock else images).get(id=image_id)
+    except (JournalImage.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise ApiError(status=404, code="IMAGE_NOT_FOUND", message="Image not found.") from None
+
+
+def storage_usage(*, user: User) -> JournalStorageUsage:
+    """What the trader's images take (zero before their first upload)."""
+    return JournalStorageUsage.objects.filter(user=user).first() or JournalStorageUsage(user=user)

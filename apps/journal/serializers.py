@@ -80,11 +80,29 @@ class JournalTradeOutput(serializers.Serializer):
 
 class ImageOutput(serializers.Serializer):
     id = StrictUUIDField()
+    trade_id = StrictUUIDField(allow_null=True, help_text="The journal trade it is attached to.")
+    url = StrictCharField(help_text="Where its owner (and only its owner) downloads it.")
+    content_type = StrictCharField(help_text="image/png, image/jpeg or image/webp.")
+    size = StrictIntegerField(help_text="Bytes stored (re-encoded, without metadata): what the quota counts.")
+    width = StrictIntegerField()
+    height = StrictIntegerField()
+    created_at = IsoZDateTimeField()
+
+
+class ImageUploadInput(serializers.Serializer):
+    file = serializers.FileField(help_text="A PNG, JPEG or WebP image; its metadata (EXIF, GPS) is not kept.")
+    trade_id = serializers.UUIDField(required=False, help_text="Attach it to this journal trade of yours.")
+
+
+class StorageOutput(serializers.Serializer):
+    used = StrictIntegerField(help_text="Bytes your images take.")
+    quota = StrictIntegerField(help_text="Bytes you may store.")
+    count = StrictIntegerField(help_text="How many images you have.")
 
 
 class JournalTradeDetailOutput(JournalTradeOutput):
     notes = StrictCharField()
-    images = ImageOutput(many=True, help_text="Screenshots attached to the trade (uploads are not available yet).")
+    images = ImageOutput(many=True, help_text="Screenshots attached to the trade, oldest first.")
 
 
 class PaginationOutput(serializers.Serializer):

@@ -1,3 +1,3 @@
-from apps.journal.api import analytics, entries, tags, trades
+from apps.journal.api import analytics, entries, images, tags, trades
 
-urlpatterns = trades.urlpatterns + tags.urlpatterns + entries.urlpatterns + analytics.urlpatterns
+urlpatterns = trades.urlpatterns + tags.urlpatterns + entries.urlpatterns + analytics.urlpatterns + images.urlpatterns

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import factory
 
-from apps.journal.models import JournalEntry, JournalTag, JournalTrade
+from apps.journal.models import JournalEntry, JournalImage, JournalTag, JournalTrade
 from tests.accounts.factories import UserFactory
 from tests.exchanges.factories import ExchangeAccountFactory
 from tests.trades.factories import FillFactory
@@ -58,3 +58,18 @@ class JournalEntryFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Week {n}")
     content = "**Sized down** after two losses."
+
+
+class JournalImageFactory(factory.django.DjangoModelFactory):
+    """An image row for reads (no file behind it: uploads go through the API's tests)."""
+
+    class Meta:
+        model = JournalImage
+
+    user = factory.SubFactory(UserFactory)
+    trade = None
+    file = factory.Sequence(lambda n: f"journal/test/{n}.png")
+    content_type = "image/png"
+    size_bytes = 1234
+    width = 640
+    height = 480

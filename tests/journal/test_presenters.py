@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from rest_framework.renderers import JSONRenderer
 
 from apps.journal.models import JournalTradeTag
-from apps.journal.presenters import present_entry, present_tag, present_trade, present_trade_detail
-from apps.journal.selectors import TradeFilters, journal_tags, journal_trade, journal_trades
-from apps.journal.serializers import EntryOutput, JournalTradeDetailOutput, JournalTradeOutput, TagOutput
-from tests.journal.factories import JournalEntryFactory, JournalTagFactory, JournalTradeFactory
+from apps.journal.presenters import (
+    present_entry,
+    present_image,
+    present_storage,
+    present_tag,
+    present_trade,
+    present_trade_detail,
+)
+from apps.journal.selectors import TradeFilters, journal_tags, journal_trade, journal_trades, storage_usage
+from apps.journal.serializers import (
+    EntryOutput,
+    ImageOutput,
+    JournalTradeDetailOutput,
+    JournalTradeOutput,
+    StorageOutput,
+    TagOutput,
+)
+from tests.journal.factories import JournalEntryFactory, JournalImageFactory, JournalTagFactory, JournalTradeFactory
 from tests.trades.factories import TradeGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +62,7 @@ def trades(user):
     )
     for name in ("b", "a"):
         JournalTradeTag.objects.create(trade=full, tag=JournalTagFactory(user=user, name=name))
+    JournalImageFactory.create_batch(2, user=user, trade=full)
     bare = JournalTradeFactory(
         user=user,
         exchange_account=None,
@@ -66,11 +82,47 @@ def test_trades_of_the_list_match_their_serializer(user, trades):
         assert as_text(present_trade(row)) == as_text(JournalTradeOutput(trade).data)
 
 
+def as_documented(image) -> SimpleNamespace:
+    """An image with the attributes ImageOutput reads (the model names `size` `size_bytes` and
+    has no `url`)."""
+    return SimpleNamespace(
+        id=image.id,
+        trade_id=image.trade_id,
+        url=f"/api/v1/journal/images/{image.id}",
+        content_type=image.content_type,
+        size=image.size_bytes,
+        width=image.width,
+        height=image.height,
+        created_at=image.created_at,
+    )
+
+
+class WithImages:
+    """A trade as the detail's serializer reads it, its images included."""
+
+    def __init__(self, trade) -> None:
+        self.trade = trade
+        self.images = [as_documented(image) for image in trade.images.order_by("created_at", "id")]
+
+    def __getattr__(self, name: str):
+        return getattr(self.trade, name)
+
+
 def test_the_trade_detail_matches_its_serializer(user, trades):
+    image_counts = []
     for trade in trades:
-        trade.images = []
         presented = present_trade_detail(journal_trade(user=user, trade_id=trade.id))
-        assert as_text(presented) == as_text(JournalTradeDetailOutput(trade).data)
+        assert as_text(presented) == as_text(JournalTradeDetailOutput(WithImages(trade)).data)
+        image_counts.append(len(presented["images"]))
+    assert image_counts == [2, 0]
+
+
+def test_images_and_storage_match_their_serializers(user, trades):
+    for image in trades[0].images.all():
+        assert as_text(present_image(image)) == as_text(ImageOutput(as_documented(image)).data)
+    usage = storage_usage(user=user)
+    documented = SimpleNamespace(used=usage.used_bytes, quota=10, count=usage.image_count)
+    assert as_text(present_storage(usage, quota=10)) == as_text(StorageOutput(documented).data)
 
 
 def test_tags_and_entries_match_their_serializers(user, trades):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
 
 
-def _trade(*, user: User, trade_id: UUID | str) -> JournalTrade:
+def locked_trade(*, user: User, trade_id: UUID | str) -> JournalTrade:
     try:
         return JournalTrade.objects.select_for_update().get(user=user, id=trade_id)
     except (JournalTrade.DoesNotExist, ValidationError, ValueError, TypeError):
@@ -30,7 +30,7 @@ def _trade(*, user: User, trade_id: UUID | str) -> JournalTrade:
 
 @transaction.atomic
 def update_trade_notes(*, user: User, trade_id: UUID | str, notes: str) -> None:
-    trade = _trade(user=user, trade_id=trade_id)
+    trade = locked_trade(user=user, trade_id=trade_id)
     trade.notes = notes
     trade.save(update_fields=["notes", "updated_at"])
 
@@ -39,7 +39,7 @@ def update_trade_notes(*, user: User, trade_id: UUID | str, notes: str) -> None:
 def tag_trade(*, user: User, trade_id: UUID | str, tag_id: UUID | None = None, name: str | None = None) -> bool:
     """Put one of the trader's tags on one of their trades (by id, or by name, creating the tag).
     True when it was not on the trade yet; tagging twice changes nothing."""
-    trade = _trade(user=user, trade_id=trade_id)
+    trade = locked_trade(user=user, trade_id=trade_id)
     tag = journal_tag(user=user, tag_id=tag_id) if tag_id is not None else get_or_create_tag(user=user, name=name)
     try:
         with transaction.atomic():
@@ -51,7 +51,7 @@ def tag_trade(*, user: User, trade_id: UUID | str, tag_id: UUID | None = None, n
 
 @transaction.atomic
 def untag_trade(*, user: User, trade_id: UUID | str, tag_id: UUID | str) -> None:
-    trade = _trade(user=user, trade_id=trade_id)
+    trade = locked_trade(user=user, trade_id=trade_id)
     tag = journal_tag(user=user, tag_id=tag_id)
     deleted, _ = JournalTradeTag.objects.filter(trade=trade, tag=tag).delete()
     if not deleted:
