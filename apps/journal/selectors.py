@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ TRADE_SELECT = f"SELECT {columns('t', TRADE_COLUMNS)} FROM journal_journaltrade 
 DETAIL = f"""SELECT {columns("t", TRADE_COLUMNS)}, t.notes FROM journal_journaltrade t
     WHERE t.user_id = %s AND t.id = %s"""  # noqa: S608 - constants; the ids are parameters
 _UUID = models.UUIDField()
+Owned = TypeVar("Owned", JournalTag, JournalEntry, JournalImage)
 
 
 def uuid_param(value: UUID | str) -> Any:
@@ -115,12 +116,17 @@ def journal_tags(*, user: User) -> QuerySet[JournalTag]:
     return JournalTag.objects.filter(user=user).annotate(trade_count=Count("trade_tags")).order_by("name", "id")
 
 
-def journal_tag(*, user: User, tag_id: UUID | str, lock: bool = False) -> JournalTag:
-    tags = JournalTag.objects.filter(user=user)
+def _owned(model: type[Owned], *, user: User, pk: UUID | str, lock: bool, code: str, message: str) -> Owned:
+    """The trader's row `pk` of `model`, or a 404 that does not say whether another trader owns it."""
+    rows = model.objects.filter(user=user)
     try:
-        return (tags.select_for_update() if lock else tags).get(id=tag_id)
-    except (JournalTag.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApiError(status=404, code="TAG_NOT_FOUND", message="Tag not found.") from None
+        return (rows.select_for_update() if lock else rows).get(id=pk)
+    except (model.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise ApiError(status=404, code=code, message=message) from None
+
+
+def journal_tag(*, user: User, tag_id: UUID | str, lock: bool = False) -> JournalTag:
+    return _owned(JournalTag, user=user, pk=tag_id, lock=lock, code="TAG_NOT_FOUND", message="Tag not found.")
 
 
 def journal_entries(*, user: User) -> QuerySet[JournalEntry]:
@@ -128,20 +134,13 @@ def journal_entries(*, user: User) -> QuerySet[JournalEntry]:
 
 
 def journal_entry(*, user: User, entry_id: UUID | str, lock: bool = False) -> JournalEntry:
-    entries = JournalEntry.objects.filter(user=user)
-    try:
-        return (entries.select_for_update() if lock else entries).get(id=entry_id)
-    except (JournalEntry.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApiError(status=404, code="ENTRY_NOT_FOUND", message="Journal entry not found.") from None
+    return _owned(
+        JournalEntry, user=user, pk=entry_id, lock=lock, code="ENTRY_NOT_FOUND", message="Journal entry not found."
+    )
 
 
 def journal_image(*, user: User, image_id: UUID | str, lock: bool = False) -> JournalImage:
-    """One of the trader's images, or a 404 that does not say whether another trader owns it."""
-    images = JournalImage.objects.filter(user=user)
-    try:
-        return (images.select_for_update() if lock else images).get(id=image_id)
-    except (JournalImage.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise ApiError(status=404, code="IMAGE_NOT_FOUND", message="Image not found.") from None
+    return _owned(JournalImage, user=user, pk=image_id, lock=lock, code="IMAGE_NOT_FOUND", message="Image not found.")
 
 
 def storage_usage(*, user: User) -> JournalStorageUsage:
