@@ -45,6 +45,7 @@ _BEYOND_THE_SCHEMA = {
     "POST /api/v1/trades": "A limit entry needs its price, a market one none; a long's stop is below it...",
     "POST /api/orders": "LIMIT needs a price, STOP a stopPrice; the decision loop's rules are 422.",
     "PUT /api/v1/risk-config": "The columns keep 3 decimals; JSON Schema cannot bound a float's decimals.",
+    "POST /api/v1/journal/upload": "The file must decode as a PNG, JPEG or WebP image: bytes, not a name or a type.",
 }
 # The journal's filters: end_date must be after start_date, and a date a day of the calendar.
 _BEYOND_THE_SCHEMA.update(
@@ -66,7 +67,7 @@ def _excluded(case: Any) -> list[Any]:
 
 
 @pytest.fixture
-def as_admin(db, throttle_rates, settings):
+def as_admin(db, throttle_rates, settings, tmp_path):
     # Requests go straight into the WSGI app (not Django's test client), so keep Django from
     # closing the test transaction's connection at the end of each request.
     request_started.disconnect(close_old_connections)
@@ -75,6 +76,7 @@ def as_admin(db, throttle_rates, settings):
     settings.LOGIN_LOCKOUT_THRESHOLD = 10**6
     settings.LOGIN_LOCKOUT_EMAIL_THRESHOLD = 10**6
     settings.PAIRING_MAX_FAILURES = 10**6
+    settings.MEDIA_ROOT = tmp_path  # what an accepted journal upload writes
     # With a wallet address: an agent wallet's master address defaults to it.
     admin = UserFactory(role=Role.ADMIN, wallet_address=wallet().address)
     # An account to trade on, so the order and trade endpoints reach their rules.

@@ -63,7 +63,8 @@ def clean_image(source: IO[bytes]) -> CleanImage:
         raise _not_an_image() from None
     content_type, extension, modes = FORMATS[image_format]
     if upright.mode not in modes:
-        upright = upright.convert("RGBA" if "A" in upright.getbands() and "RGBA" in modes else "RGB")
+        see_through = "A" in upright.getbands() or "transparency" in upright.info
+        upright = upright.convert("RGBA" if see_through and "RGBA" in modes else "RGB")
     upright.info = {}  # what an encoder would otherwise copy across (comments, text, ICC, EXIF)
     out = io.BytesIO()
     upright.save(out, format=image_format, **({"quality": 90} if image_format != "PNG" else {}))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from apps.core.fields import (
     AmountField,
@@ -89,9 +90,17 @@ class ImageOutput(serializers.Serializer):
     created_at = IsoZDateTimeField()
 
 
+class FormUUIDField(serializers.UUIDField):
+    """A UUID form field sent empty is a bad id (400), not an absent one as in an HTML form: the
+    schema says uuid, and an upload meant for a trade must not land beside it unnoticed."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, empty)
+
+
 class ImageUploadInput(serializers.Serializer):
     file = serializers.FileField(help_text="A PNG, JPEG or WebP image; its metadata (EXIF, GPS) is not kept.")
-    trade_id = serializers.UUIDField(required=False, help_text="Attach it to this journal trade of yours.")
+    trade_id = FormUUIDField(required=False, help_text="Attach it to this journal trade of yours.")
 
 
 class StorageOutput(serializers.Serializer):

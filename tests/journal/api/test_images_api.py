@@ -86,6 +86,31 @@ def test_it_drops_the_exif_and_gps_of_a_photo(api, user, auth, media):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
+    ("fmt", "mode", "content_type"),
+    [
+        ("PNG", "RGBA", "image/png"),
+        ("PNG", "P", "image/png"),
+        ("WEBP", "RGBA", "image/webp"),
+        ("JPEG", "L", "image/jpeg"),
+    ],
+)
+def test_it_keeps_each_format_and_its_transparency(api, user, auth, media, fmt, mode, content_type):
+    source = Image.new(mode, (20, 10))
+    out = io.BytesIO()
+    source.save(out, format=fmt)
+    # Sent with a wrong name and type: only the bytes decide.
+    response = api.post(UPLOAD, {"file": upload(out.getvalue(), "x.txt", "text/plain")}, format="multipart", **auth)
+    assert response.status_code == 201, response.json()
+    assert response.json()["content_type"] == content_type
+    [stored] = stored_files(media)
+    kept = Image.open(stored)
+    assert (kept.format, kept.size) == (fmt, (20, 10))
+    if mode == "RGBA":
+        assert kept.mode == "RGBA"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
     ("data", "name", "content_type"),
     [
         (b"#!/bin/sh\nrm -rf /\n", "chart.png", "image/png"),
@@ -165,6 +190,14 @@ def test_it_refuses_to_attach_to_another_traders_trade(api, user, auth, media):
     trade = JournalTradeFactory(user=UserFactory())
     response = api.post(UPLOAD, {"file": upload(picture()), "trade_id": str(trade.id)}, format="multipart", **auth)
     assert (response.status_code, response.json()["error"]["code"]) == (404, "TRADE_NOT_FOUND")
+    assert_nothing_stored(user, media)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trade_id", ["", "not-a-uuid"])
+def test_it_refuses_a_trade_id_that_is_not_one(api, user, auth, media, trade_id):
+    response = api.post(UPLOAD, {"file": upload(picture()), "trade_id": trade_id}, format="multipart", **auth)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "VALIDATION_ERROR")
     assert_nothing_stored(user, media)
 
 
