@@ -20,7 +20,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance, use_after_free
 
 from apps.accounts.models import Role
 from apps.accounts.services import create_api_token
@@ -60,6 +60,11 @@ EXCLUDED["GET /health/ready"] = [not_a_server_error]
 # DELETE on an order or a trade group cancels it (seeds 003, 004): it stays readable, CANCELLED.
 EXCLUDED["GET /api/orders/{orderId}"] = [use_after_free]
 EXCLUDED["GET /api/v1/trades/{group_id}"] = [use_after_free]
+# Schemathesis' WSGI transport can leave a generated multipart field out of the body it builds
+# (a non-text value: an empty array becomes no part at all), while its report shows `trade_id=`;
+# the server then sees no trade_id and rightly stores the upload unattached (checked by printing
+# what the view received). tests/journal/api/test_images_api.py sends the bad ids themselves.
+EXCLUDED["POST /api/v1/journal/upload"] = [positive_data_acceptance, negative_data_rejection]
 
 
 def _excluded(case: Any) -> list[Any]:
