@@ -11,11 +11,27 @@ are plain SQL that PostgreSQL and SQLite both run; values come back as the drive
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from django.db import connection
+from django.db import connection, models
 
 Row = dict[str, Any]
+_UUID = models.UUIDField()
+
+
+def uuid_param(value: UUID | str) -> Any:
+    """A UUID as the database takes it as a parameter (SQLite stores 32 hex digits)."""
+    return _UUID.get_db_prep_value(value, connection)
+
+
+def exact(value: Decimal | float | int | None, places: int) -> Decimal | None:
+    """A NUMERIC column's value (`places` decimal places) as the ORM gives it: PostgreSQL hands
+    back that Decimal; SQLite a float or an int, taken by its shortest repr to the column's places."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
 
 
 def fetch_rows(sql: str, params: Sequence[Any] = ()) -> list[Row]:

@@ -79,6 +79,11 @@ class TradeGroup(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the group's orders as the last `advance_group` on this instance left them
+    # (entry first, then its exits oldest first), so the request that moved the group can answer
+    # without reading them back. None on an instance read from the database.
+    known_orders: list[Order] | None = None
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [

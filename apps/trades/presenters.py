@@ -8,6 +8,7 @@ lower case, times ISO-8601 UTC with a `Z`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from apps.core.fields import iso_z, plain_amount
@@ -66,8 +67,9 @@ def present_decision(decision: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def present_group(group: TradeGroup) -> dict[str, Any]:
-    """The group as `TradeGroupOutput` writes it; its orders from the prefetch of the selectors."""
+def present_group(group: TradeGroup, orders: Iterable[Order] | None = None) -> dict[str, Any]:
+    """The group as `TradeGroupOutput` writes it; its orders given, or from the prefetch of the
+    selectors."""
     return {
         "id": str(group.id),
         "status": group.status.lower(),
@@ -88,7 +90,7 @@ def present_group(group: TradeGroup) -> dict[str, Any]:
         "close_reason": group.close_reason,
         "idempotency_key": group.idempotency_key,
         "decision": present_decision(group.decision),
-        "orders": [present_order(order) for order in group.orders.all()],
+        "orders": [present_order(order) for order in (group.orders.all() if orders is None else orders)],
         "created_at": iso_z(group.created_at),
         "updated_at": iso_z(group.updated_at),
         "closed_at": iso_z(group.closed_at),

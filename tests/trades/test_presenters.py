@@ -14,6 +14,7 @@ from apps.trades.api.groups import TradeGroupOutput
 from apps.trades.models import GroupStatus, OrderRole, OrderStatus
 from apps.trades.presenters import present_group
 from apps.trades.selectors import trade_group_for
+from tests.trades.conftest import SEED_TICKET
 from tests.trades.factories import OrderFactory, TradeGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,21 @@ def test_it_writes_a_group_key_for_key_as_its_serializer_did(open_trade):
     for group in (closed, opened):
         read = trade_group_for(user=group.user, group_id=group.id)
         assert as_text(present_group(read)) == as_text(TradeGroupOutput(read).data)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"entry_price": "49500", "stop_loss_price": "48500"}, id="resting-limit"),
+        pytest.param({"entry_type": "market", "entry_price": None}, id="market-filled-and-protected"),
+    ],
+)
+def test_the_trade_a_post_opens_answers_what_its_detail_then_reads(api, auth, paper_account, changes):
+    # The create answers from the rows it wrote, not a read back: it must still be that read.
+    body = {name: value for name, value in {**SEED_TICKET, **changes}.items() if value is not None}
+    created = api.post("/api/v1/trades", body, format="json", **auth)
+    assert created.status_code == 201, created.json()
+
+    detail = api.get(f"/api/v1/trades/{created.json()['id']}", **auth)
+
+    assert json.dumps(created.json()) == json.dumps(detail.json())

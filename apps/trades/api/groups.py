@@ -287,7 +287,11 @@ class TradeGroupListView(APIView):
         fields = dict(data.validated_data)
         key = fields.pop("idempotency_key", "") or ""
         group, created = services.open_trade_group(user=request.user, data=fields, idempotency_key=key)
-        body = present_group(trade_group_for(user=request.user, group_id=group.id))
+        if created and group.known_orders is not None:
+            # The group and its orders as this request left them: nothing to read back.
+            body = present_group(group, group.known_orders)
+        else:
+            body = present_group(trade_group_for(user=request.user, group_id=group.id))
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

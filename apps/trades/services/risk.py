@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import BooleanField, DecimalField, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from apps.core.errors import ApiError
+from apps.core.rows import columns, exact, fetch_rows, uuid_param
 from apps.core.streams import publish_on_commit
 from apps.exchanges.models import AccountStatus, ExchangeAccount
 from apps.exchanges.venues import venue_for
@@ -137,16 +139,84 @@ def _day_row(*, account: ExchangeAccount, equity: Decimal, quote: str) -> DailyE
     return row
 
 
-def _snapshot(*, account: ExchangeAccount, venue: Venue, quote: str) -> tuple[AccountSnapshot, DailyEquity]:
+@dataclass(frozen=True)
+class _Recorded:
+    """What the platform holds for a decision: the account owner's risk config (the defaults when
+    none is saved), the account's row for the UTC day (None before its first sight), and the
+    owner's open groups on the account."""
+
+    config: RiskConfig
+    day: DailyEquity | None
+    open_groups: int
+
+
+_STATUSES = ", ".join("%s" for _ in OPEN_GROUP_STATUSES)
+# One statement for the three (each through its unique key or index): every ticket pays for it,
+# and as ORM queries their compile cost more than running them.
+_RECORDED = f"""SELECT c.id AS config_id, {columns("c", RISK_CONFIG_FIELDS)},
+        d.id AS day_id, d.starting_equity AS day_starting_equity, d.breached_at AS day_breached_at,
+        (SELECT COUNT(*) FROM trades_tradegroup g
+            WHERE g.user_id = %s AND g.exchange_account_id = %s AND g.status IN ({_STATUSES})) AS open_groups
+    FROM (SELECT 1 AS one) o
+    LEFT JOIN trades_riskconfig c ON c.user_id = %s
+    LEFT JOIN trades_dailyequity d ON d.exchange_account_id = %s AND d.day = %s AND d.quote = %s"""  # noqa: S608 - constants; values are parameters
+
+
+def _config_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    field = RiskConfig._meta.get_field(name)
+    if isinstance(field, BooleanField):
+        return bool(value)  # SQLite answers 0 or 1
+    return exact(value, field.decimal_places) if isinstance(field, DecimalField) else int(value)
+
+
+def _recorded(*, account: ExchangeAccount, quote: str) -> _Recorded:
+    user, account_id, today = uuid_param(account.user_id), uuid_param(account.pk), utc_today()
+    params = [
+        user,
+        account_id,
+        *OPEN_GROUP_STATUSES,
+        user,
+        account_id,
+        connection.ops.adapt_datefield_value(today),
+        quote,
+    ]
+    (row,) = fetch_rows(_RECORDED, params)
+    config = RiskConfig(user_id=account.user_id)
+    if row["config_id"] is not None:
+        config = RiskConfig(
+            id=row["config_id"],
+            user_id=account.user_id,
+            **{name: _config_value(name, row[name]) for name in RISK_CONFIG_FIELDS},
+        )
+    day = None
+    if row["day_id"] is not None:
+        breached_at = row["day_breached_at"]
+        if breached_at is not None and timezone.is_naive(breached_at):
+            breached_at = breached_at.replace(tzinfo=UTC)  # SQLite keeps UTC without its offset
+        day = DailyEquity(
+            id=row["day_id"],
+            exchange_account_id=account.pk,
+            day=today,
+            quote=quote,
+            starting_equity=exact(
+                row["day_starting_equity"], DailyEquity._meta.get_field("starting_equity").decimal_places
+            ),
+            breached_at=breached_at,
+        )
+    return _Recorded(config=config, day=day, open_groups=row["open_groups"])
+
+
+def _snapshot(
+    *, account: ExchangeAccount, venue: Venue, quote: str, recorded: _Recorded
+) -> tuple[AccountSnapshot, DailyEquity]:
     state = venue.account_state(quote=quote)
-    day = _day_row(account=account, equity=state.equity, quote=quote)
-    open_groups = TradeGroup.objects.filter(
-        user_id=account.user_id, exchange_account=account, status__in=OPEN_GROUP_STATUSES
-    ).count()
+    day = recorded.day or _day_row(account=account, equity=state.equity, quote=quote)
     snapshot = AccountSnapshot(
         equity=state.equity,
         starting_equity=day.starting_equity,
-        open_positions=max(open_groups, len(state.positions)),
+        open_positions=max(recorded.open_groups, len(state.positions)),
     )
     return snapshot, day
 
@@ -154,7 +224,8 @@ def _snapshot(*, account: ExchangeAccount, venue: Venue, quote: str) -> tuple[Ac
 def account_snapshot(*, account: ExchangeAccount, venue: Venue, quote: str) -> AccountSnapshot:
     """Equity now, equity at the start of the UTC day (recorded on first sight), and the open
     positions: the trader's open groups on the account, or the venue's count if it is larger."""
-    return _snapshot(account=account, venue=venue, quote=quote)[0]
+    recorded = _recorded(account=account, quote=quote)
+    return _snapshot(account=account, venue=venue, quote=quote, recorded=recorded)[0]
 
 
 def evaluate_ticket(*, user: User, account: ExchangeAccount, venue: Venue, ticket: Ticket) -> Verdict:
@@ -166,8 +237,10 @@ def evaluate_ticket(*, user: User, account: ExchangeAccount, venue: Venue, ticke
     errors = validate_ticket(ticket)
     if errors:
         raise ApiError(status=400, code="VALIDATION_ERROR", message=" ".join(errors))
-    limits = Limits.from_config(risk_config_for(user=user))
-    snapshot, day = _snapshot(account=account, venue=venue, quote=quote_asset(ticket.symbol))
+    quote = quote_asset(ticket.symbol)
+    recorded = _recorded(account=account, quote=quote)
+    limits = Limits.from_config(recorded.config)
+    snapshot, day = _snapshot(account=account, venue=venue, quote=quote, recorded=recorded)
     verdict = decide_trade(ticket, limits, snapshot)
     if ticket.kind == "close" or day.breached_at is None or any(v.rule == "daily_drawdown" for v in verdict.violations):
         return verdict

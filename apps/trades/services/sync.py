@@ -268,10 +268,11 @@ def advance_group(*, group: TradeGroup) -> TradeGroup:
     """Take the next steps of a locked group from its orders as they are recorded now; the row
     is written only when something a trader sees changed."""
     before = [getattr(group, name) for name in _TRACKED]
-    state = _advance(group)
-    _record_progress(group, state or load_state(group))
+    state = _advance(group) or load_state(group)
+    _record_progress(group, state)
     if [getattr(group, name) for name in _TRACKED] != before:
         group.save()
+    group.known_orders = [state.entry, *state.exits]
     return group
 
 
