@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from apps.core.errors import ApiError
-from apps.core.rows import PagedRows, Row, columns, fetch_rows
+from apps.core.rows import PagedRows, Row, columns, fetch_rows, uuid_param
 from apps.journal.models import COMPUTED_FIELDS, JournalEntry, JournalImage, JournalStorageUsage, JournalTag
 
 if TYPE_CHECKING:
@@ -27,13 +27,7 @@ TRADE_COLUMNS = ("id", *COMPUTED_FIELDS, "mae", "mfe")
 TRADE_SELECT = f"SELECT {columns('t', TRADE_COLUMNS)} FROM journal_journaltrade t"  # noqa: S608 - constants
 DETAIL = f"""SELECT {columns("t", TRADE_COLUMNS)}, t.notes FROM journal_journaltrade t
     WHERE t.user_id = %s AND t.id = %s"""  # noqa: S608 - constants; the ids are parameters
-_UUID = models.UUIDField()
 Owned = TypeVar("Owned", JournalTag, JournalEntry, JournalImage)
-
-
-def uuid_param(value: UUID | str) -> Any:
-    """A UUID as the database takes it as a parameter (SQLite stores 32 hex digits)."""
-    return _UUID.get_db_prep_value(value, connection)
 
 
 @dataclass(frozen=True)

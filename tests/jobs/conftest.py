@@ -240,6 +240,11 @@ def _seeded_chain() -> tuple[Chain, Any]:
 @pytest.fixture
 def chain(_seeded_chain: tuple[Chain, Any]) -> Iterator[Chain]:
     seeded, snapshot = _seeded_chain
+    # Back at the snapshot, the latest block is as old as the session's chain, while the next
+    # transaction is mined at the wall clock: a deadline of `now() + 3600` taken then had already
+    # run down by however long the suite took to get here (a CI run lost a test to it). One empty
+    # block moves `now()` to the present.
+    seeded.tester.mine_blocks(1)
     yield seeded
     seeded.tester.revert_to_snapshot(snapshot)
 
