@@ -98,6 +98,7 @@ class _ProcessCache:
         self.pubsub: Any = None
         self.heard = self.pinged = self.failed_at = -math.inf
         self.failing = False
+        self.reconnected = False  # set by redis-py's connect hook: see `subscribe`
 
     def listening(self) -> bool:
         """Whether every change announced before now that reached this process is applied and the
@@ -119,6 +120,9 @@ class _ProcessCache:
             while self.pending() and (message := self.pubsub.get_message(timeout=0)) is not None:
                 self.heard = time.monotonic()
                 self.apply(message)
+            if self.reconnected:
+                self.reconnected = False
+                self.drop_all()
         except REDIS_OUTAGES as exc:
             self.failed(exc)
             return False
@@ -165,8 +169,16 @@ class _ProcessCache:
             pubsub.close()
             raise
         self.pubsub = pubsub
+        # redis-py makes a dropped subscription again by itself, inside whichever call meets the
+        # drop, and says so only by a "subscribe" reply that may not have arrived by the time this
+        # request looks (a CI run answered from the cache): the hook tells the same call.
+        pubsub.connection.register_connect_callback(self._made_again)
+        self.reconnected = False
         self.heard = self.pinged = time.monotonic()
         self.drop_all()
+
+    def _made_again(self, connection: Any) -> None:
+        self.reconnected = True
 
     def failed(self, exc: BaseException) -> None:
         if not self.failing:
@@ -178,6 +190,8 @@ class _ProcessCache:
     def close(self) -> None:
         if self.pubsub is not None:
             with contextlib.suppress(*REDIS_OUTAGES):
+                if self.pubsub.connection is not None:  # back to the pool, without our hook
+                    self.pubsub.connection.deregister_connect_callback(self._made_again)
                 self.pubsub.close()
         self.pubsub = None
         self.drop_all()

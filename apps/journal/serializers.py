@@ -90,7 +90,7 @@ class ImageOutput(serializers.Serializer):
     created_at = IsoZDateTimeField()
 
 
-class FormUUIDField(serializers.UUIDField):
+class FormUUIDField(StrictUUIDField):
     """A UUID form field sent empty is a bad id (400), not an absent one as in an HTML form: the
     schema says uuid, and an upload meant for a trade must not land beside it unnoticed."""
 

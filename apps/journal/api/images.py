@@ -40,7 +40,7 @@ class UploadView(APIView):
         summary="Upload an image (PNG, JPEG or WebP), optionally onto one of your journal trades",
         description="Checked by its content, not its name or declared type, and stored re-encoded "
         "without its metadata (EXIF, GPS). 413 past the size limit or your storage quota.",
-        request={"multipart/form-data": ImageUploadInput},
+        request=ImageUploadInput,  # multipart/form-data: the schema follows parser_classes
         responses={201: ImageOutput, **error_responses(Family.DESK, 400, 401, 403, 404, 413, 415)},
     )
     def post(self, request: Request) -> Response:
