@@ -20,12 +20,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from apps.core.errors import ApiError
+from apps.core.fields import StrictIntegerField
 from apps.core.rows import PagedRows
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -163,3 +165,11 @@ class DeskPagination(PageLimitPagination):
     """Seed 003's lists: `{"data", "pagination"}`, without the jobs APIs' `"success"`."""
 
     include_success = False
+
+
+class PaginationSerializer(serializers.Serializer):
+    """The `pagination` object of `PageLimitPagination` and `DeskPagination`, for the schema."""
+
+    page = StrictIntegerField()
+    limit = StrictIntegerField()
+    total = StrictIntegerField()

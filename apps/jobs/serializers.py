@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.fields import IsoZDateTimeField, StrictBooleanField, StrictCharField, StrictIntegerField, schema_field
+from apps.core.pagination import PaginationSerializer
 from apps.jobs.models import AgentSource, JobStatus, OfferStatus, ProofState, StakeRole, StrategyType
 from apps.jobs.selectors import lifecycle_of
 
@@ -299,12 +300,6 @@ class WithdrawnOfferSerializer(serializers.Serializer):
 class WithdrawnOfferEnvelopeSerializer(serializers.Serializer):
     success = StrictBooleanField()
     data = WithdrawnOfferSerializer()
-
-
-class PaginationSerializer(serializers.Serializer):
-    page = StrictIntegerField()
-    limit = StrictIntegerField()
-    total = StrictIntegerField()
 
 
 class JobListEnvelopeSerializer(serializers.Serializer):

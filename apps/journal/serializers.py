@@ -25,6 +25,7 @@ from apps.core.fields import (
     StrictUUIDField,
     schema_field,
 )
+from apps.core.pagination import PaginationSerializer
 from apps.core.query import QuerySerializer
 from apps.exchanges.venues.base import SYMBOL_PATTERN
 from apps.journal.selectors import TradeFilters
@@ -114,15 +115,9 @@ class JournalTradeDetailOutput(JournalTradeOutput):
     images = ImageOutput(many=True, help_text="Screenshots attached to the trade, oldest first.")
 
 
-class PaginationOutput(serializers.Serializer):
-    page = StrictIntegerField()
-    limit = StrictIntegerField()
-    total = StrictIntegerField()
-
-
 class JournalTradePageOutput(serializers.Serializer):
     data = JournalTradeOutput(many=True)
-    pagination = PaginationOutput()
+    pagination = PaginationSerializer()
 
 
 class TagOutput(TradeTagOutput):
@@ -144,7 +139,7 @@ class EntryOutput(serializers.Serializer):
 
 class EntryPageOutput(serializers.Serializer):
     data = EntryOutput(many=True)
-    pagination = PaginationOutput()
+    pagination = PaginationSerializer()
 
 
 # --- input ------------------------------------------------------------------------------------

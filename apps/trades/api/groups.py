@@ -31,7 +31,7 @@ from apps.core.fields import (
     StrictUUIDField,
 )
 from apps.core.openapi import error_responses
-from apps.core.pagination import DeskPagination, page_parameters
+from apps.core.pagination import DeskPagination, PaginationSerializer, page_parameters
 from apps.exchanges.venues.base import SYMBOL_PATTERN
 from apps.trades.presenters import present_group
 from apps.trades.selectors import GROUP_STATUS_FILTERS, parse_group_statuses, trade_group_for, trade_groups_for
@@ -174,15 +174,9 @@ class TradeGroupOutput(serializers.Serializer):
     closed_at = IsoZDateTimeField(allow_null=True)
 
 
-class TradeGroupPaginationOutput(serializers.Serializer):
-    page = StrictIntegerField()
-    limit = StrictIntegerField()
-    total = StrictIntegerField()
-
-
 class TradeGroupPageOutput(serializers.Serializer):
     data = TradeGroupOutput(many=True)
-    pagination = TradeGroupPaginationOutput()
+    pagination = PaginationSerializer()
 
 
 class GhostOrderOutput(serializers.Serializer):
