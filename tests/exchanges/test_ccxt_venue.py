@@ -280,7 +280,7 @@ def test_a_history_that_ends_on_a_full_page_ends_with_an_empty_one(binance_serve
 
 
 def test_venues_without_trade_id_paging_page_by_time_without_duplicates(binance_server, binance_venue, monkeypatch):
-    monkeypatch.setattr("apps.exchanges.venues.ccxt_venue.venue.PAGES_BY_TRADE_ID", ())
+    monkeypatch.setattr("apps.exchanges.venues.ccxt_venue.history.PAGES_BY_TRADE_ID", ())
     t = 1_700_000_000_000
     for start, count in ((t, 2), (t + 5, 2), (t + 9, 1)):  # trades sharing a millisecond
         binance_server.state.seed_trades("BTCUSDT", count, start_ms=start, spacing_ms=0)
