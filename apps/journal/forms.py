@@ -15,6 +15,16 @@ from apps.journal.selectors import TradeFilters
 from apps.journal.serializers import TradeFilterQuery
 
 FILTER_NAMES = tuple(TradeFilterQuery().fields)
+# The filter form's labels, for its error messages.
+LABELS = {
+    "start_date": "Closed from",
+    "end_date": "Closed to",
+    "symbol": "Symbol",
+    "side": "Side",
+    "tag": "Tag",
+    "exchange_account_id": "Account",
+}
+DATES = ("start_date", "end_date")
 
 
 @dataclass
@@ -37,7 +47,15 @@ def page_filters(query: QueryDict) -> PageFilters:
     given = TradeFilterQuery(data={name: value for name, value in values.items() if value})
     if given.is_valid():
         return PageFilters(filters=given.to_filters(), values=values)
-    errors = [f"{name.replace('_', ' ')}: {' '.join(map(str, messages))}" for name, messages in given.errors.items()]
+    errors = [
+        f"{LABELS.get(name, 'Filters')}: "
+        + (
+            "use a date like 2026-03-01."
+            if name in DATES and "pattern" in str(messages)
+            else " ".join(map(str, messages))
+        )
+        for name, messages in given.errors.items()
+    ]
     return PageFilters(filters=TradeFilters(), values=values, errors=errors)
 
 
