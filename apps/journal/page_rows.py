@@ -13,8 +13,12 @@ from apps.exchanges.venues.base import quote_asset
 from apps.journal.presenters import present_trade
 from apps.trades.pages_market import quote_step
 from apps.trades.pages_trades import signed
+from apps.trades.templatetags.trading import amount
 
 R_STEP = Decimal("0.01")
+# Entry and exit are volume-weighted over fills, so they can run to 18 decimals: shown to this
+# many significant digits (3082.2514, 50123.457), more than any venue's tick.
+PRICE_DIGITS = 8
 
 
 def held(seconds: int) -> str:
@@ -27,6 +31,16 @@ def held(seconds: int) -> str:
     if hours:
         return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     return f"{minutes}m"
+
+
+def price(value: Any) -> str:
+    """A price as people write it, cut to PRICE_DIGITS significant digits; an em dash for none."""
+    if value is None:
+        return amount(None)
+    number = Decimal(str(value))
+    if number and number.adjusted() - PRICE_DIGITS + 1 < 0:
+        number = number.quantize(Decimal(1).scaleb(number.adjusted() - PRICE_DIGITS + 1))
+    return amount(number)
 
 
 def money(value: Any, quote: str) -> str:
@@ -69,6 +83,14 @@ class TradeLine:
     @property
     def gross_text(self) -> str:
         return money(self.data["gross_pnl"], self.quote)
+
+    @property
+    def entry_text(self) -> str:
+        return price(self.data["entry_price"])
+
+    @property
+    def exit_text(self) -> str:
+        return price(self.data["exit_price"])
 
     @property
     def fees_text(self) -> str:

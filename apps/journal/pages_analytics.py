@@ -74,12 +74,23 @@ def r_label(bucket: dict[str, Any]) -> str:
     return f"{low}R and up" if high is None else f"{low}R to {high}R"
 
 
+def compact(value: Decimal) -> str:
+    """A day's P&L in the few characters a calendar cell holds: `+112`, `-1.2k`; the exact
+    amount is the cell's title."""
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    size = abs(value)
+    if size >= 1000:
+        return f"{sign}{size / 1000:.1f}k"
+    return f"{sign}{size:.0f}"
+
+
 @dataclass(frozen=True)
 class Day:
     day: date
     in_month: bool
     trades: int = 0
     net: str = ""
+    short: str = ""
     tone: str = ""
     level: int = 0  # 1..4: how large the day's P&L is against the largest day's
 
@@ -108,6 +119,7 @@ def months(days: list[dict[str, Any]], quote: str) -> list[dict[str, Any]]:
                         in_month=True,
                         trades=found["trade_count"],
                         net=money(net, quote),
+                        short=compact(net),
                         tone=tone(net),
                         level=level,
                     )

@@ -5,6 +5,8 @@ services; a refusal (a bad tag, an image past the quota) is a message on the pag
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -87,10 +89,19 @@ def trade_page(request: HttpRequest, trade_id: UUID) -> HttpResponse:
     return _render_trade(request, trade_id)
 
 
-def _refused(request: HttpRequest, error: ApiError, trade_id: UUID) -> HttpResponse:
-    if error.status_code == 404:
-        raise Http404(str(error.detail))
-    messages.error(request, str(error.detail))
+def _write(
+    request: HttpRequest, trade_id: UUID, call: Callable[[], Any], done: str | Callable[[Any], str]
+) -> HttpResponse:
+    """Run one of the trade's writes and go back to its page with what happened: `done` (or
+    `done(result)`), or the refusal's message; a trade or tag that is not the trader's stays a 404."""
+    try:
+        result = call()
+    except ApiError as error:
+        if error.status_code == 404:
+            raise Http404(str(error.detail)) from None
+        messages.error(request, str(error.detail))
+    else:
+        messages.success(request, done(result) if callable(done) else done)
     return redirect("journal:trade", trade_id=trade_id)
 
 
@@ -100,12 +111,13 @@ def trade_notes_page(request: HttpRequest, trade_id: UUID) -> HttpResponse:
     form = NotesForm(request.POST)
     if not form.is_valid():
         return _render_trade(request, trade_id, notes_form=form, status=400)
-    try:
-        update_trade_notes(user=request.user, trade_id=trade_id, notes=form.cleaned_data["notes"])
-    except ApiError as error:
-        return _refused(request, error, trade_id)
-    messages.success(request, "Notes saved.")
-    return redirect("journal:trade", trade_id=trade_id)
+    notes = form.cleaned_data["notes"]
+    return _write(
+        request,
+        trade_id,
+        partial(update_trade_notes, user=request.user, trade_id=trade_id, notes=notes),
+        "Notes saved.",
+    )
 
 
 @trading_page
@@ -115,23 +127,20 @@ def trade_tag_page(request: HttpRequest, trade_id: UUID) -> HttpResponse:
     if not form.is_valid():
         return _render_trade(request, trade_id, tag_form=form, status=400)
     name = form.cleaned_data["name"]
-    try:
-        added = tag_trade(user=request.user, trade_id=trade_id, name=name)
-    except ApiError as error:
-        return _refused(request, error, trade_id)
-    messages.success(request, f"Tagged {name}." if added else f"The trade already carries {name}.")
-    return redirect("journal:trade", trade_id=trade_id)
+    return _write(
+        request,
+        trade_id,
+        partial(tag_trade, user=request.user, trade_id=trade_id, name=name),
+        lambda added: f"Tagged {name}." if added else f"The trade already carries {name}.",
+    )
 
 
 @trading_page
 @require_POST
 def trade_untag_page(request: HttpRequest, trade_id: UUID, tag_id: UUID) -> HttpResponse:
-    try:
-        untag_trade(user=request.user, trade_id=trade_id, tag_id=tag_id)
-    except ApiError as error:
-        return _refused(request, error, trade_id)
-    messages.success(request, "Tag removed.")
-    return redirect("journal:trade", trade_id=trade_id)
+    return _write(
+        request, trade_id, partial(untag_trade, user=request.user, trade_id=trade_id, tag_id=tag_id), "Tag removed."
+    )
 
 
 @trading_page
@@ -140,20 +149,11 @@ def trade_image_page(request: HttpRequest, trade_id: UUID) -> HttpResponse:
     form = ImageForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_trade(request, trade_id, image_form=form, status=400)
-    try:
-        upload_image(user=request.user, upload=form.cleaned_data["image"], trade_id=trade_id)
-    except ApiError as error:
-        return _refused(request, error, trade_id)
-    messages.success(request, "Screenshot added.")
-    return redirect("journal:trade", trade_id=trade_id)
+    upload = partial(upload_image, user=request.user, upload=form.cleaned_data["image"], trade_id=trade_id)
+    return _write(request, trade_id, upload, "Screenshot added.")
 
 
 @trading_page
 @require_POST
 def image_delete_page(request: HttpRequest, trade_id: UUID, image_id: UUID) -> HttpResponse:
-    try:
-        delete_image(user=request.user, image_id=image_id)
-    except ApiError as error:
-        return _refused(request, error, trade_id)
-    messages.success(request, "Screenshot deleted.")
-    return redirect("journal:trade", trade_id=trade_id)
+    return _write(request, trade_id, partial(delete_image, user=request.user, image_id=image_id), "Screenshot deleted.")

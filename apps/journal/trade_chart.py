@@ -70,7 +70,7 @@ def _candles(*, user: User, trade: TradeLine, timeframe: str) -> list[Candle]:
 
 
 def _lines(trade: TradeLine, targets: list[Order]) -> list[dict[str, Any]]:
-    lines = [{"kind": "entry", "title": "Entry", "price": trade.entry_price}]
+    lines = [{"kind": "entry", "title": "Entry", "price": trade.entry_text}]
     if trade.stop_price is not None:
         lines.append(
             {"kind": "stop", "title": "Stop (assumed)" if trade.stop_assumed else "Stop", "price": trade.stop_price}
@@ -78,7 +78,7 @@ def _lines(trade: TradeLine, targets: list[Order]) -> list[dict[str, Any]]:
     for order in targets:
         rung = order.target_index + 1 if order.target_index is not None else ""
         lines.append({"kind": "target", "title": f"Target {rung}".strip(), "price": amount(order.price)})
-    lines.append({"kind": "exit", "title": "Exit", "price": trade.exit_price})
+    lines.append({"kind": "exit", "title": "Exit", "price": trade.exit_text})
     return lines
 
 

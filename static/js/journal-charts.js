@@ -53,22 +53,33 @@
     const note = element.parentElement.querySelector("[data-chart-note]");
     const chart = data && makeChart(element, note);
     if (!chart) return;
-    const prices = [...data.lines.map((l) => l.price), ...data.fills.map((f) => f.price)];
-    const precision = decimals(prices);
+    // The axis shows the fills' own decimals (the venue's tick), not the averages' long tails.
+    const precision = decimals(data.fills.length ? data.fills.map((f) => f.price) : data.lines.map((l) => l.price));
     const priceFormat = { type: "price", precision, minMove: 10 ** -precision };
+    // The price scale reaches every line, so a stop or target the market never touched is still drawn.
+    const levels = data.lines.map((l) => Number(l.price));
+    const autoscaleInfoProvider = (original) => {
+      const found = original();
+      if (!found || !found.priceRange) return found;
+      const range = found.priceRange;
+      return {
+        ...found,
+        priceRange: { minValue: Math.min(range.minValue, ...levels), maxValue: Math.max(range.maxValue, ...levels) },
+      };
+    };
     let series;
     let snap = (time) => time;
     if (data.candles.length) {
       series = chart.addSeries(charts.CandlestickSeries, {
         upColor: "#117a45", downColor: "#b42318", borderVisible: false,
-        wickUpColor: "#117a45", wickDownColor: "#b42318", priceFormat,
+        wickUpColor: "#117a45", wickDownColor: "#b42318", priceFormat, autoscaleInfoProvider,
       });
       series.setData(data.candles.map((c) => ({
         time: c.time, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close),
       })));
       snap = (time) => time - (time % data.period);
     } else {
-      series = chart.addSeries(charts.LineSeries, { color: "#626b7d", lineWidth: 2, priceFormat });
+      series = chart.addSeries(charts.LineSeries, { color: "#626b7d", lineWidth: 2, priceFormat, autoscaleInfoProvider });
       series.setData(increasing(data.fills.map((f) => ({ time: f.time, value: Number(f.price) }))));
     }
     for (const line of data.lines) {
@@ -95,7 +106,7 @@
           position: buy ? "belowBar" : "aboveBar",
           color: buy ? "#117a45" : "#b42318",
           shape: buy ? "arrowUp" : "arrowDown",
-          text: `${buy ? "Buy" : "Sell"} ${fill.quantity} @ ${fill.price}`,
+          text: `${buy ? "Buy" : "Sell"} ${fill.quantity}`,
         });
       }
       charts.createSeriesMarkers(series, markers.sort((a, b) => a.time - b.time));

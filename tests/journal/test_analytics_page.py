@@ -41,11 +41,12 @@ def test_it_shows_the_overview_calendar_and_breakdowns(page, user):
     assert response.status_code == 200
     text = response.text
     assert '<dd class="pnl up">+60.25</dd>' in text
-    assert '3 <span class="muted small">1 won · 2 lost</span>' in text
+    assert '3 <span class="muted small sub">1 won · 2 lost</span>' in text
     # The calendar: March 2026, the 2nd green (+100.25 over two trades), the 9th red.
     assert "March 2026" in text
     assert 'title="Mon 2 Mar: 2 trades, +100.25 USDT"' in text
     assert 'class="day traded down level-2" title="Mon 9 Mar: 1 trade, -40.00 USDT"' in text
+    assert '<span class="d">2</span><span class="v">+100</span>' in text  # what a cell has room for
     # Breakdowns and distributions, and the equity curve's data for the script.
     assert '<a href="?symbol=ETH_USDT">ETH_USDT</a>' in text
     assert 'id="equity-data"' in text
