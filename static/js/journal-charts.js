@@ -132,6 +132,8 @@
     if (data.length) data.unshift({ time: data[0].time - 1, value: 0 });
     series.setData(increasing(data));
     chart.timeScale().fitContent();
+    // The whole history stays in view when the box changes size (a phone turned, a window widened).
+    if (window.ResizeObserver) new ResizeObserver(() => chart.timeScale().fitContent()).observe(element);
     element.dataset.drawn = String(points.length);
   }
 

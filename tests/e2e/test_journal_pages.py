@@ -60,6 +60,9 @@ def test_the_analytics_page_draws_the_equity_curve_and_the_calendar(chromium: Br
     expect(page.locator("#overview dd").first).to_have_text(re.compile(r"^[+-]?\d+\.\d\d$"))
     assert_fits(page)
     save_screenshot(page, "journal-analytics-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator("#calendar td.day.traded").first).to_be_visible()
+    save_screenshot(page, "journal-analytics-1280")
 
 
 def market_over(trade: JournalTrade, *, since, until) -> None:
