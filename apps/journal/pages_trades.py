@@ -71,10 +71,12 @@ def _render_trade(
     status: int = 200,
 ) -> HttpResponse:
     trade, row = owned_trade(request, trade_id)
+    chart = trade_chart(user=request.user, trade=trade)
     context = {
         "trade": trade,
         "images": row["images"],
-        "chart": trade_chart(user=request.user, trade=trade).as_json(),
+        "chart": chart.as_json(),
+        "fills": chart.executions,
         "notes_form": notes_form or NotesForm(initial={"notes": row["notes"]}),
         "tag_form": tag_form or TagForm(),
         "image_form": image_form or ImageForm(),

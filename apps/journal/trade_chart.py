@@ -41,6 +41,7 @@ class TradeChart:
     fills: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    executions: list[Fill] = field(default_factory=list)  # the fills themselves, for the page's table
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +110,7 @@ def trade_fills(*, user: User, trade: TradeLine) -> list[Fill]:
 def trade_chart(*, user: User, trade: TradeLine, now: datetime | None = None) -> TradeChart:
     now = now or timezone.now()
     chart = TradeChart(lines=_lines(trade, trade_targets(trade=trade)))
+    chart.executions = trade_fills(user=user, trade=trade)
     chart.fills = [
         {
             "time": int(f.executed_at.timestamp()),
@@ -116,7 +118,7 @@ def trade_chart(*, user: User, trade: TradeLine, now: datetime | None = None) ->
             "price": amount(f.price),
             "quantity": amount(f.quantity),
         }
-        for f in trade_fills(user=user, trade=trade)
+        for f in chart.executions
     ]
     timeframe = timeframe_for(trade.opened, trade.closed, now) if trade.exchange_account_id else None
     candles: list[Candle] = []
