@@ -16,7 +16,7 @@ from apps.accounts.models import Role
 from apps.journal.models import JournalImage, JournalTradeTag
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_pages import signed_in_client
-from tests.journal.factories import JournalTagFactory, JournalTradeFactory
+from tests.journal.factories import JournalImageFactory, JournalTagFactory, JournalTradeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +122,10 @@ def test_it_answers_404_for_another_traders_trade_and_its_writes(page, user):
     assert page.get(f"/journal/trades/{theirs.id}").status_code == 404
     assert page.post(f"/journal/trades/{theirs.id}/notes", {"notes": "mine now"}).status_code == 404
     assert page.post(f"/journal/trades/{theirs.id}/tags", {"name": "x"}).status_code == 404
+    their_image = JournalImageFactory(user=theirs.user, trade=theirs)
+    mine = JournalTradeFactory(user=user)
+    assert page.post(f"/journal/trades/{mine.id}/images/{their_image.id}/delete").status_code == 404
+    assert JournalImage.objects.filter(id=their_image.id).exists()
     theirs.refresh_from_db()
     assert theirs.notes == ""
     assert page.get("/journal/trades/00000000-0000-0000-0000-000000000000").status_code == 404
@@ -169,3 +173,4 @@ def test_a_viewer_reads_the_journal_but_cannot_write_to_it():
     assert shown.status_code == 200
     assert "Save notes" not in shown.text
     assert page.post(f"/journal/trades/{trade.id}/notes", {"notes": "x"}).status_code == 403
+    assert page.post("/journal/entries/new", {"title": "x"}).status_code == 403
