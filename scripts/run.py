@@ -84,6 +84,7 @@ def main() -> int:
         demo = run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, stdout=PIPE, text=True)
         print(demo.stdout, end="", flush=True)
         run([*manage, "seed_trading_demo"], env=env, check=True, cwd=ROOT)
+        run([*manage, "seed_journal_demo"], env=env, check=True, cwd=ROOT)
         print("Agent-jobs contracts:", flush=True)
         run([*manage, "deploy_contracts"], env=env, check=True, cwd=ROOT)
         print("Demo agents and jobs on the chain:", flush=True)

@@ -22,6 +22,7 @@ from apps.core.errors import family_for_path
 from tests.accounts.factories import UserFactory, sign_in
 from tests.exchanges.factories import FundedPaperAccountFactory
 from tests.jobs.api.factories import JobFactory
+from tests.journal.factories import JournalEntryFactory, JournalImageFactory, JournalTagFactory, JournalTradeFactory
 from tests.trades.factories import OrderFactory, TradeGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,13 +93,16 @@ def admin_pages(objects: dict[type, Any]) -> list[str]:
 
 @pytest.fixture
 def admin_browser() -> tuple[Client, User, dict[str, str]]:
-    """A signed-in admin who trades, with a job, an account, a trade group and an order to look at."""
+    """A signed-in admin who trades, with a job, an account, a trade group and an order, and a
+    journal trade, tag, image and entry to look at."""
     boss = UserFactory(email="boss@example.com", role=Role.ADMIN)
     tokens = sign_in(boss)
     account = FundedPaperAccountFactory(user=boss)
     group = TradeGroupFactory(user=boss, exchange_account=account)
     OrderFactory(user=boss, exchange_account=account, group=group)
     job = JobFactory(job_id=7)
+    trade = JournalTradeFactory(user=boss, exchange_account=account)
+    tag = JournalTagFactory(user=boss)
     every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.create(name="a schedule", task="apps.jobs.tasks.index_chain", interval=every_minute)
     client = Client()
@@ -108,6 +112,10 @@ def admin_browser() -> tuple[Client, User, dict[str, str]]:
         "account_id": str(account.id),
         "group_id": str(group.id),
         "session_id": str(tokens.session.id),
+        "trade_id": str(trade.id),
+        "tag_id": str(tag.id),
+        "image_id": str(JournalImageFactory(user=boss, trade=trade).id),
+        "entry_id": str(JournalEntryFactory(user=boss).id),
     }
     return client, boss, samples
 
