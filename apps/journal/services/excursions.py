@@ -11,7 +11,7 @@ The candles are those whose period overlaps [opened_at, closed_at]: a period the
 closed inside counts whole, so on coarse candles an excursion can include a move just before
 the entry or after the exit (it is never smaller than the true one). Paper accounts read the
 paper exchange's minutes (apps.exchanges.models.PaperCandle, kept for two days); other venues
-are asked through their public `candles()`, in the finest timeframe whose last MAX_CANDLES
+are asked through the account's venue `candles()`, in the finest timeframe whose last MAX_CANDLES
 periods reach back to the trade's opening. A trade with no candles (an import, a venue that is
 down or keeps none, a trade older than the history) keeps null: it is not measured, not zero.
 
@@ -31,9 +31,10 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from apps.core.tasks import enqueue_on_commit
-from apps.exchanges.models import PaperCandle
+from apps.exchanges.crypto import InvalidToken
+from apps.exchanges.models import ExchangeAccount, PaperCandle
 from apps.exchanges.paper.candles import period_start
-from apps.exchanges.venues import PAPER
+from apps.exchanges.venues import PAPER, venue_for
 from apps.exchanges.venues.base import MAX_CANDLES, TIMEFRAMES, Venue, VenueError, VenueUnavailable
 from apps.journal.models import JournalTrade
 
@@ -90,14 +91,15 @@ def _venue_range(venue: Venue, symbol: str, start: datetime, end: datetime) -> t
     return min(c.low for c in candles), max(c.high for c in candles)
 
 
-def _public_venue(exchange_name: str) -> Venue | None:
-    # Candles are public: no trader's credentials are decrypted to read them.
-    from apps.exchanges.venues.ccxt_venue import CcxtVenue
-
+def _venue(account_id: UUID) -> Venue | None:
+    """The account's venue (its credentials decrypted for this run only), or None when it can
+    no longer be built: an account removed since (its credentials are gone), an exchange no
+    longer offered."""
+    account = ExchangeAccount.objects.get(id=account_id)
     try:
-        return CcxtVenue(exchange_name, {})
-    except VenueError as exc:
-        logger.warning("MAE/MFE: no venue %s (%s); its trades are skipped", exchange_name, exc.detail)
+        return venue_for(account)
+    except (VenueError, InvalidToken, ValueError) as exc:
+        logger.warning("MAE/MFE: no venue for account %s (%s); its trades are skipped", account_id, exc)
         return None
 
 
@@ -106,9 +108,17 @@ def measure_excursions(*, trade_ids: Iterable[UUID | str]) -> int:
     how many were measured. A venue that cannot be reached is skipped for this run, with one
     warning line per venue, and its trades keep what they had."""
     trades = JournalTrade.objects.filter(id__in=list(trade_ids), exchange_account__isnull=False).values(
-        "id", "exchange_account__exchange_name", "symbol", "side", "entry_price", "exit_price", "opened_at", "closed_at"
+        "id",
+        "exchange_account_id",
+        "exchange_account__exchange_name",
+        "symbol",
+        "side",
+        "entry_price",
+        "exit_price",
+        "opened_at",
+        "closed_at",
     )
-    venues: dict[str, Venue | None] = {}
+    venues: dict[UUID, Venue | None] = {}
     measured = 0
     for trade in trades:
         name, symbol = trade["exchange_account__exchange_name"], trade["symbol"]
@@ -116,14 +126,15 @@ def measure_excursions(*, trade_ids: Iterable[UUID | str]) -> int:
         if name == PAPER:
             low, high = _paper_range(*span)
         else:
-            venue = venues[name] if name in venues else venues.setdefault(name, _public_venue(name))
+            account_id = trade["exchange_account_id"]
+            venue = venues[account_id] if account_id in venues else venues.setdefault(account_id, _venue(account_id))
             if venue is None:
                 continue
             try:
                 low, high = _venue_range(venue, *span)
             except VenueUnavailable as exc:
                 logger.warning("MAE/MFE: %s unreachable (%s); its trades are skipped this run", name, exc.detail)
-                venues[name] = None
+                venues[trade["exchange_account_id"]] = None
                 continue
             except VenueError as exc:  # a market the venue no longer lists, a timeframe it lacks
                 logger.info("MAE/MFE: no %s candles of %s (%s)", name, symbol, exc.detail)
