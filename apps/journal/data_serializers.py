@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
-from apps.core.fields import StrictCharField, StrictChoiceField, StrictIntegerField, StrictRegexField
+from apps.core.fields import AmountField, StrictCharField, StrictChoiceField, StrictIntegerField, StrictRegexField
 from apps.journal.csv_trades import IMPORT_LAYOUT
 from apps.journal.serializers import _Strict
 
@@ -23,7 +23,7 @@ ZONE_HELP = "An IANA time zone name (Europe/Berlin): the days of daily-pnl and t
 
 
 class JournalSettingsOutput(serializers.Serializer):
-    default_stop_percent = StrictCharField(help_text=STOP_HELP)
+    default_stop_percent = AmountField(help_text=STOP_HELP)
     time_zone = StrictCharField(help_text=ZONE_HELP)
 
 

@@ -29,8 +29,7 @@ from apps.journal.data_serializers import (
     TradesImportInput,
     TradesImportOutput,
 )
-from apps.journal.models import JournalSettings
-from apps.journal.presenters import present_trade
+from apps.journal.presenters import present_settings, present_trade
 from apps.journal.selectors import export_trades
 from apps.journal.services.imports import import_trades_csv
 from apps.journal.services.journal_settings import journal_settings, update_journal_settings
@@ -98,10 +97,6 @@ class TradeImportView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-def _present_settings(found: JournalSettings) -> dict[str, str]:
-    return {"default_stop_percent": f"{found.default_stop_percent.normalize():f}", "time_zone": found.time_zone}
-
-
 class SettingsView(APIView):
     permission_classes = [CanTrade]
 
@@ -113,7 +108,7 @@ class SettingsView(APIView):
     )
     def get(self, request: Request) -> Response:
         reject_unknown_parameters(request.query_params, set())
-        return Response(_present_settings(journal_settings(user=request.user)))
+        return Response(present_settings(journal_settings(user=request.user)))
 
     @extend_schema(
         tags=TAGS,
@@ -128,7 +123,7 @@ class SettingsView(APIView):
         reject_unknown_parameters(request.query_params, set())
         data = JournalSettingsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(_present_settings(update_journal_settings(user=request.user, **data.validated_data)))
+        return Response(present_settings(update_journal_settings(user=request.user, **data.validated_data)))
 
 
 # Before `journal/trades/<trade_id>`, which would take `export` and `import` for ids.
