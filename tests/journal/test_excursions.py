@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.exchanges.models import PaperCandle
@@ -171,3 +173,18 @@ def test_a_written_trade_is_measured_by_the_task(user, settings, django_capture_
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         update_journal_series(user_id=user.id, exchange_account_id=account.id, symbol="BTC_USDT")
     assert callbacks == []
+
+
+def test_the_backfill_command_measures_what_is_still_unmeasured(user):
+    account = ExchangeAccountFactory(user=user)
+    unmeasured = JournalTradeFactory(user=user, exchange_account=account, opened_at=T0, closed_at=T0)
+    done = JournalTradeFactory(user=user, exchange_account=account, opened_at=T0, closed_at=T0, mae=D("7"), mfe=D("7"))
+    candle("BTC_USDT", T0, "90", "120")
+    out = StringIO()
+    call_command("measure_journal_excursions", "--user", str(user.id), stdout=out)
+    assert out.getvalue().strip() == "1 of 1 unmeasured trade(s) measured."
+    unmeasured.refresh_from_db()
+    done.refresh_from_db()
+    assert ((unmeasured.mae, unmeasured.mfe), (done.mae, done.mfe)) == ((D("10"), D("20")), (D("7"), D("7")))
+    with pytest.raises(CommandError):
+        call_command("measure_journal_excursions", "--user", "7")

@@ -53,12 +53,12 @@ def excursions(
 
 def enqueue_excursions(trade_ids: Iterable[UUID]) -> None:
     """Measure these trades in a worker once the transaction that wrote them commits. A broker
-    that is down leaves them null (what an unmeasured trade is), which no sweep redoes yet."""
+    that is down leaves them null (what an unmeasured trade is) for the backfill command."""
     ids = [str(trade_id) for trade_id in trade_ids]
     if ids:
         from apps.journal.tasks import measure_excursions as task
 
-        enqueue_on_commit(task, args=[ids], recovered_by="nothing (MAE/MFE stay null)")
+        enqueue_on_commit(task, args=[ids], recovered_by="manage.py measure_journal_excursions")
 
 
 def _paper_range(symbol: str, start: datetime, end: datetime) -> tuple[Decimal | None, Decimal | None]:
