@@ -60,7 +60,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 REQUIRED = ("symbol", "side", "opened_at", "closed_at", "quantity", "entry_price", "exit_price")
 SIDES = {"buy": "buy", "long": "buy", "sell": "sell", "short": "sell"}
-MAX_EXTERNAL_ID = 56  # with its prefix and leg it fits the fill's 64-character trade id
+MAX_EXTERNAL_ID = 64
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,%d}$" % MAX_EXTERNAL_ID)  # noqa: UP031 - a regex's braces
 _AMOUNT = re.compile(AMOUNT_PATTERN)
 _FEE = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,18})?$")

@@ -3,13 +3,13 @@
 Each row becomes an opening and a closing fill of venue `csv` with no exchange account, and the
 journal matches them as it matches a venue's fills: the trade it shows, its analytics and a
 `rebuild_journal` all come from the one matcher, and an imported trade is no different from
-any other afterwards. The fills' trade ids are the row's natural key with the leg (`:1` opens,
-`:2` closes, so a trade opened and closed in the same instant is still ordered), and the fills'
-unique constraint (user, venue, symbol, trade id) is what makes a second upload add nothing.
+any other afterwards. The fills' unique constraint (user, venue, symbol, trade id) is what makes
+a second upload add nothing: a fill's trade id comes from its row's natural key alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,13 +39,26 @@ class ImportResult:
     already_imported: int  # rows an earlier upload brought
 
 
+def _trade_id(trade: ImportedTrade, leg: str) -> str:
+    """The fill's trade id: an order class, the hash of the row's key, the leg (1 opens, 2 closes).
+
+    The matcher orders fills of one instant by their trade ids (length, then text), and exports
+    often give times to the minute, so a trade closed at 10:05 and the next opened at 10:05
+    must meet in that order or the two become one position. Every id has the same length and
+    starts with its class: closes of trades that lasted (0), then trades opened and closed in
+    that instant, each one's open before its close (1), then opens of trades that last (2)."""
+    instant = trade.opened_at == trade.closed_at
+    order = "1" if instant else ("2" if leg == "1" else "0")
+    return f"{order}{hashlib.sha256(trade.key.encode()).hexdigest()[:40]}{leg}"
+
+
 def _fills(user: User, trade: ImportedTrade) -> list[Fill]:
     quote = split_symbol(trade.symbol)[1]
     common = {"user": user, "exchange_account": None, "venue": CSV_VENUE, "symbol": trade.symbol}
     return [
         Fill(
             **common,
-            venue_trade_id=f"{trade.key}:1",
+            venue_trade_id=_trade_id(trade, "1"),
             side=trade.side,
             price=trade.entry_price,
             quantity=trade.quantity,
@@ -55,7 +68,7 @@ def _fills(user: User, trade: ImportedTrade) -> list[Fill]:
         ),
         Fill(
             **common,
-            venue_trade_id=f"{trade.key}:2",
+            venue_trade_id=_trade_id(trade, "2"),
             side=OPPOSITE[trade.side],
             price=trade.exit_price,
             quantity=trade.quantity,

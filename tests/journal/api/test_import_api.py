@@ -72,6 +72,24 @@ def test_another_trader_importing_the_same_file_gets_their_own_trades(api, user,
     assert JournalTrade.objects.filter(user=stranger).count() == 2
 
 
+def test_trades_meeting_in_one_minute_stay_apart(api, user, auth):
+    # Times to the minute: t-10 closes at 10:05 as t-9 opens, on the same side; t-8 opens and
+    # closes within 10:05 itself.
+    text = (
+        HEADER
+        + "t-10,BTC_USDT,buy,2026-03-01T10:00:00Z,2026-03-01T10:05:00Z,1,100,101,0\n"
+        + "t-9,BTC_USDT,buy,2026-03-01T10:05:00Z,2026-03-01T10:09:00Z,2,101,99,0\n"
+        + "t-8,BTC_USDT,buy,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z,3,101,102,0\n"
+    )
+    assert send(api, auth, text).json()["imported"] == 3
+    got = JournalTrade.objects.filter(user=user).order_by("quantity")
+    assert [(t.side, t.quantity, t.entry_price, t.exit_price) for t in got] == [
+        ("buy", D("1"), D("100"), D("101")),
+        ("buy", D("2"), D("101"), D("99")),
+        ("buy", D("3"), D("101"), D("102")),
+    ]
+
+
 def test_bad_rows_refuse_the_whole_file_and_are_named_by_number(api, user, auth):
     text = (
         HEADER
