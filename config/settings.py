@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.trades.tasks.resume_history_imports",
         "schedule": timedelta(seconds=60),
     },
+    "remove-orphan-journal-files": {
+        "task": "apps.journal.tasks.remove_orphan_journal_files",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------
@@ -333,6 +337,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=1
 # DATA_UPLOAD_MAX_MEMORY_SIZE, so raise both together. And the bytes each trader may store.
 JOURNAL_IMAGE_MAX_BYTES = env.int("JOURNAL_IMAGE_MAX_BYTES", default=2_000_000)
 JOURNAL_STORAGE_QUOTA_BYTES = env.int("JOURNAL_STORAGE_QUOTA_BYTES", default=100 * 1024 * 1024)
+# A trades CSV import (POST /api/v1/journal/trades/import): the largest file and the most rows.
+JOURNAL_IMPORT_MAX_BYTES = env.int("JOURNAL_IMPORT_MAX_BYTES", default=2_000_000)
+JOURNAL_IMPORT_MAX_ROWS = env.int("JOURNAL_IMPORT_MAX_ROWS", default=10_000)
 
 # --- REST -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

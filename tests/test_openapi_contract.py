@@ -47,11 +47,15 @@ _BEYOND_THE_SCHEMA = {
     "POST /api/orders": "LIMIT needs a price, STOP a stopPrice; the decision loop's rules are 422.",
     "PUT /api/v1/risk-config": "The columns keep 3 decimals; JSON Schema cannot bound a float's decimals.",
     "POST /api/v1/journal/upload": "The file must decode as a PNG, JPEG or WebP image: bytes, not a name or a type.",
+    "POST /api/v1/journal/trades/import": "The file must be a trades CSV in the layout its description gives.",
 }
 # The journal's filters: end_date must be after start_date, and a date a day of the calendar.
 _BEYOND_THE_SCHEMA.update(
     dict.fromkeys(
-        [f"GET /api/v1/journal/{path}" for path in ("trades", *(f"analytics/{name}" for name, *_ in ANALYTICS))],
+        [
+            f"GET /api/v1/journal/{path}"
+            for path in ("trades", "trades/export", *(f"analytics/{name}" for name, *_ in ANALYTICS))
+        ],
         "end_date must be after start_date, and a date a day of the calendar.",
     )
 )

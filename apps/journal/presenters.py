@@ -17,7 +17,7 @@ from django.urls import reverse
 from apps.core.fields import iso_z, plain_amount
 from apps.core.rows import Row
 from apps.journal.analytics import Bucket, ratio
-from apps.journal.models import JournalEntry, JournalImage, JournalStorageUsage, JournalTag
+from apps.journal.models import JournalEntry, JournalImage, JournalSettings, JournalStorageUsage, JournalTag
 
 PRICES = ("quantity", "entry_price", "exit_price", "fees")
 RESULTS = ("gross_pnl", "net_pnl", "stop_price", "risk_amount", "r_multiple")
@@ -83,6 +83,11 @@ def present_image(image: JournalImage) -> dict[str, Any]:
 
 def present_storage(usage: JournalStorageUsage, *, quota: int) -> dict[str, Any]:
     return {"used": usage.used_bytes, "quota": quota, "count": usage.image_count}
+
+
+def present_settings(found: JournalSettings) -> dict[str, str]:
+    """The trader's journal settings (JournalSettingsOutput)."""
+    return {"default_stop_percent": plain_amount(found.default_stop_percent), "time_zone": found.time_zone}
 
 
 def present_tag(tag: JournalTag) -> dict[str, Any]:

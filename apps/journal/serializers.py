@@ -43,6 +43,12 @@ NAME_PATTERN = f"[^{BLANKS}]"
 _NAME = re.compile(NAME_PATTERN)
 # A day (`2026-03-01`, UTC) or an instant with its zone (`2026-03-01T08:00:00Z`).
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+# MAE and MFE (apps/journal/services/excursions.py).
+EXCURSION = (
+    "Maximum {} excursion: the furthest the price went {} the position from the entry, in quote per unit of "
+    "base (a price distance, 0 or more; x quantity for a quote amount), from the market's candles over the "
+    "trade's life. Null until measured, or when no candles cover it (an import, an unreachable venue)."
+)
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -75,8 +81,8 @@ class JournalTradeOutput(serializers.Serializer):
     opened_at = IsoZDateTimeField()
     closed_at = IsoZDateTimeField()
     duration_seconds = StrictIntegerField()
-    mae = AmountField(allow_null=True, help_text="Worst move against the position, per unit (null until measured).")
-    mfe = AmountField(allow_null=True, help_text="Best move for the position, per unit (null until measured).")
+    mae = AmountField(allow_null=True, help_text=EXCURSION.format("adverse", "against"))
+    mfe = AmountField(allow_null=True, help_text=EXCURSION.format("favourable", "for"))
     tags = TradeTagOutput(many=True)
 
 

@@ -11,3 +11,19 @@ def update_journal(user_id: str, exchange_account_id: str | None, symbols: list[
     from apps.journal.services.updates import update_journal as update
 
     update(user_id=user_id, exchange_account_id=exchange_account_id, symbols=symbols)
+
+
+@shared_task(ignore_result=True)
+def measure_excursions(trade_ids: list[str]) -> None:
+    """MAE and MFE of these journal trades from their candles (sent after they commit)."""
+    from apps.journal.services.excursions import measure_excursions as measure
+
+    measure(trade_ids=trade_ids)
+
+
+@shared_task(ignore_result=True)
+def remove_orphan_journal_files() -> None:
+    """Beat: remove image files no row names, older than an hour."""
+    from apps.journal.services.orphans import remove_orphan_files
+
+    remove_orphan_files()

@@ -11,10 +11,12 @@ import pytest
 from django.db import connection
 from rest_framework.renderers import JSONRenderer
 
-from apps.journal.models import JournalTradeTag
+from apps.journal.data_serializers import JournalSettingsOutput
+from apps.journal.models import JournalSettings, JournalTradeTag
 from apps.journal.presenters import (
     present_entry,
     present_image,
+    present_settings,
     present_storage,
     present_tag,
     present_trade,
@@ -130,3 +132,10 @@ def test_tags_and_entries_match_their_serializers(user, trades):
         assert as_text(present_tag(tag)) == as_text(TagOutput(tag).data)
     entry = JournalEntryFactory(user=user)
     assert as_text(present_entry(entry)) == as_text(EntryOutput(entry).data)
+
+
+def test_settings_match_their_serializer(user):
+    found = JournalSettings.objects.create(user=user, default_stop_percent=Decimal("2.5"), time_zone="Europe/Berlin")
+    found.refresh_from_db()  # as the column holds it: 2.5000
+    assert as_text(present_settings(found)) == as_text(JournalSettingsOutput(found).data)
+    assert present_settings(found)["default_stop_percent"] == "2.5"

@@ -24,6 +24,7 @@ from apps.core.tasks import enqueue_on_commit
 from apps.exchanges.models import ExchangeAccount
 from apps.journal.matching import FillIn, RoundTrip, match_fills, measure_risk, sort_key, stored
 from apps.journal.models import COMPUTED_FIELDS, DEFAULT_STOP_PERCENT, JournalSettings, JournalTrade
+from apps.journal.services.excursions import enqueue_excursions
 from apps.trades.models import Fill, TradeGroup
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ def update_journal_series(*, user_id: UUID, exchange_account_id: UUID | None, sy
         JournalTrade.objects.bulk_update(changed, [*FIELDS, "updated_at"])
     if new:
         JournalTrade.objects.bulk_create(new)
+    enqueue_excursions(t.id for t in (*new, *changed))  # MAE/MFE from candles, after commit
     return SeriesResult(created=len(new), updated=len(changed), deleted=len(stale))
 
 

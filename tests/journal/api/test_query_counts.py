@@ -62,3 +62,15 @@ def test_the_trade_detail_does_not_grow_with_its_tags_or_images(api, user, auth,
     with django_assert_num_queries(DETAIL_QUERIES):
         response = api.get(f"/api/v1/journal/trades/{busy[0].id}", **auth)
     assert (len(response.json()["tags"]), len(response.json()["images"])) == (3, 3)
+
+
+def test_the_export_reads_its_trades_and_their_tags_a_chunk_at_a_time(
+    api, auth, busy, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr("apps.journal.selectors.EXPORT_CHUNK", 10)
+    api.get("/api/v1/auth/me", **auth)
+    # the trades (one cursor), then the tags of each of the three chunks
+    with django_assert_num_queries(1 + 3):
+        response = api.get("/api/v1/journal/trades/export", **auth)
+        lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + 25
