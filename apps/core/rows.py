@@ -11,7 +11,7 @@ are plain SQL that PostgreSQL and SQLite both run; values come back as the drive
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -26,20 +26,43 @@ def uuid_param(value: UUID | str) -> Any:
     return _UUID.get_db_prep_value(value, connection)
 
 
+# Django's SQLite backend reads a DecimalField's double to 15 significant digits: all a double holds.
+_SQLITE_DIGITS = Context(prec=15)
+
+
+def sqlite_decimal(value: float) -> Decimal:
+    """A NUMERIC that SQLite handed back as a float (a double), as Django's ORM reads it."""
+    return _SQLITE_DIGITS.create_decimal_from_float(value)
+
+
 def exact(value: Decimal | float | int | None, places: int) -> Decimal | None:
     """A NUMERIC column's value (`places` decimal places) as the ORM gives it: PostgreSQL hands
-    back that Decimal; SQLite a float or an int, taken by its shortest repr to the column's places."""
+    back that Decimal; SQLite a float or an int, read as the ORM reads it, to the column's places."""
     if value is None or isinstance(value, Decimal):
         return value
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places))
+    number = sqlite_decimal(value) if isinstance(value, float) else Decimal(value)
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def fetch_rows(sql: str, params: Sequence[Any] = ()) -> list[Row]:
-    """Every row of `sql`, each a dict keyed by the selected column names."""
+    """Every row of `sql`, each a dict keyed by the selected column names (see `as_dicts`)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return as_dicts([column[0] for column in cursor.description], cursor.fetchall())
+
+
+def as_dicts(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Row]:
+    """Fetched rows as dicts keyed by `names`.
+
+    No model has a float column, so a float can only be SQLite's NUMERIC (stored as a double, and
+    summed as one): it comes back as a Decimal of 15 significant digits, as Django's own SQLite
+    backend reads a DecimalField (`3134.81`, not `3134.80999999999994543`)."""
+    if connection.vendor == "sqlite":
+        return [
+            {k: sqlite_decimal(v) if isinstance(v, float) else v for k, v in zip(names, row, strict=True)}
+            for row in rows
+        ]
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def fetch_value(sql: str, params: Sequence[Any] = ()) -> Any:

@@ -8,14 +8,13 @@ are decimal strings with their own digits; times ISO-8601 UTC with a `Z`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from django.urls import reverse
 
 from apps.core.fields import iso_z, plain_amount
-from apps.core.rows import Row
+from apps.core.rows import Row, sqlite_decimal
 from apps.journal.analytics import Bucket, ratio
 from apps.journal.models import JournalEntry, JournalImage, JournalSettings, JournalStorageUsage, JournalTag
 
@@ -115,9 +114,8 @@ def present_entry(entry: JournalEntry) -> dict[str, Any]:
 
 
 def _exact(value: Any) -> Any:
-    # SQLite sums NUMERIC columns as floats: read back through their shortest text, not their
-    # binary expansion (PostgreSQL hands back exact Decimals).
-    return Decimal(str(value)) if isinstance(value, float) else value
+    # SQLite sums NUMERIC columns as floats (PostgreSQL hands back exact Decimals).
+    return sqlite_decimal(value) if isinstance(value, float) else value
 
 
 def _money(value: Any) -> str:

@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 
 from apps.core.errors import ApiError
-from apps.core.rows import PagedRows, Row, columns, exact, fetch_rows, uuid_param
+from apps.core.rows import PagedRows, Row, as_dicts, columns, fetch_rows, uuid_param
 from apps.journal.models import COMPUTED_FIELDS, JournalEntry, JournalImage, JournalStorageUsage, JournalTag
 
 if TYPE_CHECKING:
@@ -108,11 +108,7 @@ def export_trades(*, user: User, filters: TradeFilters) -> Iterator[Row]:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         while chunk := cursor.fetchmany(EXPORT_CHUNK):
-            # SQLite hands NUMERIC back as a float: its shortest repr, not its binary expansion.
-            rows = [
-                {k: exact(v, 18) if isinstance(v, float) else v for k, v in zip(names, row, strict=True)}
-                for row in chunk
-            ]
+            rows = as_dicts(names, chunk)
             attach_tags(rows)
             yield from rows
 
