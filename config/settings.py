@@ -1,19 +1,19 @@
-"""All settings, read from the environment in this one module.
+"""All settings, read from the environment in this one module (through the readers of config/env.py).
 
 DEBUG on means a developer machine: every value has a safe local default. DEBUG off means
-production: the values below marked `_required` refuse to start without their variable.
+production: the values below marked `required` refuse to start without their variable.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env, networks, required, required_list
 
 # siwe's grammar redefines core ABNF rules on import; abnf warns about it every time.
 warnings.filterwarnings("ignore", message=r"rule '.*' redefines", module=r"abnf\.")
@@ -21,42 +21,20 @@ warnings.filterwarnings("ignore", message=r"rule '.*' redefines", module=r"abnf\
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
-
 DEBUG = env.bool("DEBUG", default=False)
 
-
-def _required(name: str, dev_default: str) -> str:
-    """The variable's value; in production (DEBUG off) a missing value stops start-up."""
-    value = env.str(name, default="")
-    if value:
-        return value
-    if not DEBUG:
-        raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off")
-    return dev_default
-
-
-def _required_list(name: str, dev_default: list[str]) -> list[str]:
-    value = env.list(name, default=[])
-    if value:
-        return value
-    if not DEBUG:
-        raise ImproperlyConfigured(f"{name} must be set in the environment when DEBUG is off")
-    return dev_default
-
-
-SECRET_KEY = _required("SECRET_KEY", "dev-only-insecure-secret-key-never-use-in-production-0123456789")
+SECRET_KEY = required("SECRET_KEY", "dev-only-insecure-secret-key-never-use-in-production-0123456789")
 PORT = env.int("PORT", default=8080)
 WS_PORT = env.int("WS_PORT", default=4000)
 # Where pages open their WebSocket; empty: ws(s)://<the page's hostname>:<WS_PORT>/ws.
 WS_PUBLIC_URL = env.str("WS_PUBLIC_URL", default="")
-ALLOWED_HOSTS = _required_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = required_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # A refused form post answers the site's own page (in the layout), or the API envelope.
 CSRF_FAILURE_VIEW = "apps.core.error_pages.csrf_failure"
 
 # Fernet keys, newest first; the exchange credentials of later issues are encrypted with them.
-FIELD_ENCRYPTION_KEYS = _required_list("FIELD_ENCRYPTION_KEYS", ["ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="])
+FIELD_ENCRYPTION_KEYS = required_list("FIELD_ENCRYPTION_KEYS", ["ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="])
 
 INSTALLED_APPS = [
     "daphne",
@@ -147,7 +125,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 # --- redis: cache, channel layer, celery ----------------------------------------------------
 # The quick start runs an embedded Redis on this port when REDIS_URL is unset.
-REDIS_URL = _required("REDIS_URL", "redis://127.0.0.1:16379/0")
+REDIS_URL = required("REDIS_URL", "redis://127.0.0.1:16379/0")
 
 CACHES = {
     "default": {
@@ -290,7 +268,7 @@ INDEXER_BATCH_SIZE = env.int("INDEXER_BATCH_SIZE", default=500)
 # The account that sends expire() for overdue jobs; empty means the node's first unlocked
 # account (anvil's), and none at all means expiry waits for someone else to send it.
 JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")
-SIWE_DOMAINS = _required_list("SIWE_DOMAIN", [f"localhost:{PORT}", f"127.0.0.1:{PORT}"])
+SIWE_DOMAINS = required_list("SIWE_DOMAIN", [f"localhost:{PORT}", f"127.0.0.1:{PORT}"])
 SIWE_CHAIN_IDS = [int(c) for c in env.list("SIWE_CHAIN_IDS", default=[str(CHAIN_ID), "1"])]
 SIWE_NONCE_TTL = timedelta(seconds=env.int("SIWE_NONCE_TTL_SECONDS", default=10 * 60))
 # How far a message's issued-at may lie in the future (clock skew) or in the past.
@@ -426,18 +404,7 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
     raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters long")
 
 
-def _networks(name: str) -> list[str]:
-    """A list of CIDRs (`10.0.0.0/8,::1/128`); a malformed one stops start-up."""
-    value = env.list(name, default=[])
-    for network in value:
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError as error:
-            raise ImproperlyConfigured(f"{name}: {network!r} is not a network (CIDR)") from error
-    return value
-
-
-METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS")
+METRICS_ALLOWED_NETWORKS = networks("METRICS_ALLOWED_NETWORKS")
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
