@@ -44,6 +44,7 @@ __all__ = [
     "order_event",
     "refresh_order",
     "refresh_orders",
+    "send_held_order",
     "submit_order",
     "submit_orders",
 ]
@@ -228,34 +229,40 @@ def submit_order(*, order_id: UUID, resend: bool = False, leverage: int | None =
     REJECTED with the venue's message; an unreachable venue leaves it PENDING_SUBMIT for the sync
     worker to resend. Either way the VenueError is raised again for the caller to answer with.
     """
-    failure: VenueError | None = None
     # No savepoint when nested: a venue's error is kept and raised once the block is over, so
     # nothing is ever rolled back to one.
     with transaction.atomic(savepoint=False):
         order = _locked(order_id)
-        if order.status != OrderStatus.PENDING_SUBMIT:
-            return order
-        venue = venue_for(order.exchange_account)
-        if leverage is None and order.group_id is not None and order.role == OrderRole.ENTRY:
-            leverage = order.group.leverage
-        try:
-            found = _place_or_adopt(venue, order, resend=resend, leverage=leverage)
-        except VenueError as exc:
-            failure = exc
-            if is_refusal(exc):
-                _mark(order, OrderStatus.REJECTED, str(exc.detail))
-            else:
-                order.error = str(exc.detail)[:500]
-                order.save(update_fields=["error", "updated_at"])
-        else:
-            if order.error:
-                order.error = ""
-                order.save(update_fields=["error", "updated_at"])
-            if not _apply(venue, order, found):
-                publish_order(order)
+        failure = send_held_order(order=order, resend=resend, leverage=leverage)
     if failure is not None:
         raise failure
     return order
+
+
+def send_held_order(*, order: Order, resend: bool = False, leverage: int | None = None) -> VenueError | None:
+    """`submit_order` for an order whose row the caller's transaction holds (locked, or created in
+    it), with its `exchange_account` and `group` loaded: the venue's error is returned, not raised,
+    for the caller to raise once its transaction is over."""
+    if order.status != OrderStatus.PENDING_SUBMIT:
+        return None
+    venue = venue_for(order.exchange_account)
+    if leverage is None and order.group_id is not None and order.role == OrderRole.ENTRY:
+        leverage = order.group.leverage
+    try:
+        found = _place_or_adopt(venue, order, resend=resend, leverage=leverage)
+    except VenueError as exc:
+        if is_refusal(exc):
+            _mark(order, OrderStatus.REJECTED, str(exc.detail))
+        else:
+            order.error = str(exc.detail)[:500]
+            order.save(update_fields=["error", "updated_at"])
+        return exc
+    if order.error:
+        order.error = ""
+        order.save(update_fields=["error", "updated_at"])
+    if not _apply(venue, order, found):
+        publish_order(order)
+    return None
 
 
 _SENT_FIELDS = [

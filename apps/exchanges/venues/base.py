@@ -143,6 +143,11 @@ class AccountState:
 @runtime_checkable
 class Venue(Protocol):
     exchange_name: str
+    # True when the venue keeps its orders in this database and its writes join the caller's
+    # transaction (the paper exchange): an order and the rows recording it then commit or roll
+    # back together, so they are written and sent in one transaction. False for an outside venue,
+    # whose orders are committed before they are sent (`apps.trades.execution`).
+    transactional: bool
 
     def fetch_balance(self) -> list[Balance]: ...
 

@@ -40,6 +40,7 @@ def tidy(value: Decimal | None) -> Decimal | None:
 
 class PaperVenue:
     exchange_name = "paper"
+    transactional = True
 
     def __init__(self, account: ExchangeAccount) -> None:
         self.account = account

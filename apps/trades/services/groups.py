@@ -13,7 +13,9 @@ no request is carried out twice:
    one of many concurrent requests win, the others read the winner's group;
 4. after commit the entry is sent and the group moved on (`advance_group`; a filled entry's stop
    and targets go out together, in one venue call); a worker that dies on the way leaves rows
-   the sync worker completes.
+   the sync worker completes. A venue whose orders live in this database (`Venue.transactional`,
+   the paper exchange) is sent them inside step 3's transaction instead: its writes and ours
+   commit together or not at all, so there is nothing to complete and nothing is read back.
 
 What it reads does not grow with the trader's live groups: the venue's open orders are read
 once for the symbol (`refresh_symbol_orders`), and the protection check reads the live groups'
@@ -35,7 +37,7 @@ from apps.exchanges.selectors import lock_active_account
 from apps.exchanges.venues import venue_for
 from apps.exchanges.venues.base import VenueError
 from apps.trades.decision import Ticket, Verdict
-from apps.trades.execution import cancel_order, is_refusal, submit_order
+from apps.trades.execution import cancel_order, is_refusal, send_held_order, submit_order
 from apps.trades.idempotency import replayed, request_hash
 from apps.trades.models import (
     FINAL_ORDER_STATUSES,
@@ -67,7 +69,7 @@ def _replay(*, user: User, key: str, body_hash: str) -> TradeGroup | None:
 
 
 def _orders_for(group: TradeGroup, data: dict[str, Any]) -> list[Order]:
-    common = {"user_id": group.user_id, "exchange_account_id": group.exchange_account_id, "group": group}
+    common = {"user_id": group.user_id, "exchange_account": group.exchange_account, "group": group}
     leg = {**common, "symbol": group.symbol, "reduce_only": True, "status": OrderStatus.WAITING}
     exit_side = "sell" if group.side == "buy" else "buy"
     orders = [
@@ -108,20 +110,21 @@ def _orders_for(group: TradeGroup, data: dict[str, Any]) -> list[Order]:
     return orders
 
 
-@transaction.atomic
 def _save_group(
     *, user: User, account_id: UUID, data: dict[str, Any], verdict: Verdict, ticket: Ticket, key: str, body_hash: str
-) -> tuple[TradeGroup, bool]:
+) -> tuple[TradeGroup, list[Order] | None]:
+    """Step 3, in the caller's transaction: the group and its orders, oldest first; or the group
+    a concurrent twin saved under the key, with None."""
     account = lock_active_account(account_id=account_id)
     # Asked again under the account's lock: a concurrent request with the same key may have
     # saved its group (and filled its entry) while this one waited, and its position must not
     # be judged as standing in this request's way.
     if existing := _replay(user=user, key=key, body_hash=body_hash):
-        return existing, False
+        return existing, None
     check_new_group(account=account, symbol=data["symbol"], side=data["side"])
     group = TradeGroup.objects.create(
         user=user,
-        exchange_account_id=account_id,
+        exchange_account=account,
         symbol=data["symbol"],
         side=data["side"],
         entry_type=data.get("entry_type", "limit"),
@@ -134,8 +137,8 @@ def _save_group(
         request_hash=body_hash,
         decision=decision_json(verdict, ticket),
     )
-    Order.objects.bulk_create(_orders_for(group, data))
-    return group, True
+    orders = Order.objects.bulk_create(_orders_for(group, data))
+    return group, orders
 
 
 def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str = "") -> tuple[TradeGroup, bool]:
@@ -156,27 +159,52 @@ def open_trade_group(*, user: User, data: dict[str, Any], idempotency_key: str =
             message="The decision loop rejected this trade: " + " ".join(v.message for v in verdict.violations),
             details=decision_json(verdict, ticket),
         )
+    fields = {"data": data, "verdict": verdict, "ticket": ticket, "key": idempotency_key, "body_hash": body_hash}
     with publish_batch():
         refresh_symbol_orders(account=account, symbol=data["symbol"])
         try:
-            group, created = _save_group(
-                user=user,
-                account_id=account.id,
-                data=data,
-                verdict=verdict,
-                ticket=ticket,
-                key=idempotency_key,
-                body_hash=body_hash,
-            )
+            with transaction.atomic():
+                group, orders = _save_group(user=user, account_id=account.id, **fields)
+                # Step 4 joins step 3 on a venue whose orders are rows of this database: the group,
+                # its orders and the venue's writes commit together or not at all, which is what
+                # committing before sending guarantees elsewhere, for one commit instead of two.
+                held = orders is not None and checked.venue.transactional
+                refusal = _send_held(group, orders) if held else None
         except IntegrityError:
             # A concurrent request with the same key saved its group first: answer with it.
             existing = _replay(user=user, key=idempotency_key, body_hash=body_hash)
             if existing is None:
                 raise
             return existing, False
-        if not created:
+        if orders is None:
             return group, False
-        return place_group(group_id=group.id), True
+        if refusal is not None:
+            raise refusal
+        return (group if held else place_group(group_id=group.id)), True
+
+
+def _refused(group: TradeGroup, exc: VenueError) -> VenueError | None:
+    """A refusal of the entry is kept on the group, for every replay to answer with; None for an
+    error that leaves the entry's fate unknown (the sync worker resends it)."""
+    if not is_refusal(exc):
+        return None
+    group.decision = {
+        **group.decision,
+        "entry_error": {"status": exc.status_code, "code": exc.error_code, "message": str(exc.detail)},
+    }
+    group.save(update_fields=["decision", "updated_at"])
+    return exc
+
+
+def _send_held(group: TradeGroup, orders: list[Order]) -> VenueError | None:
+    """`place_group` for a group and orders saved in the caller's transaction, which it holds in
+    memory: nothing is read again. The refusal is returned, for the caller to raise after commit."""
+    for order in orders:
+        order.exchange_account = group.exchange_account
+    failure = send_held_order(order=orders[0])
+    refusal = _refused(group, failure) if failure is not None else None
+    advance_group(group=group, orders=orders)
+    return refusal
 
 
 def place_group(*, group_id: UUID) -> TradeGroup:
@@ -196,13 +224,7 @@ def place_group(*, group_id: UUID) -> TradeGroup:
         try:
             submit_order(order_id=group.entry_id)
         except VenueError as exc:
-            if is_refusal(exc):
-                refusal = exc
-                group.decision = {
-                    **group.decision,
-                    "entry_error": {"status": exc.status_code, "code": exc.error_code, "message": str(exc.detail)},
-                }
-                group.save(update_fields=["decision", "updated_at"])
+            refusal = _refused(group, exc)
         advance_group(group=group)
     if refusal is not None:
         raise refusal

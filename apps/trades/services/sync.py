@@ -264,11 +264,13 @@ _TRACKED = (
 )
 
 
-def advance_group(*, group: TradeGroup) -> TradeGroup:
+def advance_group(*, group: TradeGroup, orders: list[Order] | None = None) -> TradeGroup:
     """Take the next steps of a locked group from its orders as they are recorded now; the row
-    is written only when something a trader sees changed."""
+    is written only when something a trader sees changed. `orders`: every order of the group as
+    its rows read now, oldest first, when the caller holds them (a group created in its
+    transaction), so they are not read again."""
     before = [getattr(group, name) for name in _TRACKED]
-    state = _advance(group) or load_state(group)
+    state = _advance(group, orders) or load_state(group)
     _record_progress(group, state)
     if [getattr(group, name) for name in _TRACKED] != before:
         group.save()
@@ -276,9 +278,9 @@ def advance_group(*, group: TradeGroup) -> TradeGroup:
     return group
 
 
-def _advance(group: TradeGroup) -> GroupState | None:
+def _advance(group: TradeGroup, orders: list[Order] | None) -> GroupState | None:
     """The next steps; the state after them, or None when it must be read again."""
-    state = load_state(group)
+    state = load_state(group) if orders is None else state_of(orders)
     if group.close_reason == MANUAL and state.entry.status in PENDING_OR_LIVE:
         cancel_order(order=state.entry)
         state = load_state(group)
