@@ -20,7 +20,9 @@ Locking: every write takes the symbol's `PaperPrice` row first (when it needs a 
 the account's `PaperBalance` row of the symbol's quote asset, both `select_for_update`, always
 in that order, so concurrent orders of one account cannot spend the same margin twice and a
 tick cannot match against a half-placed order. A batch (`place_orders`) takes the price rows of
-all its symbols, then the balance rows of all its quote assets, each in name order.
+all its symbols, then the balance rows of all its quote assets, each in name order. A later
+batch of the same account in the same transaction (a trade's stop and targets after its entry)
+uses those locks and books again instead of reading them once more (`held`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from apps.exchanges.models import (
     PaperPrice,
 )
 from apps.exchanges.paper.book import Book, book_rows, margins_in_use, reserve_price
+from apps.exchanges.paper.held import Held
 from apps.exchanges.paper.ledger import apply_fill, quantize, tidy
 from apps.exchanges.paper.markets import (
     amount,
@@ -106,6 +109,7 @@ def set_price(*, symbol: str, price: Decimal) -> None:
     """Move `symbol` to `price` and match every account's resting orders against it."""
     quote = quote_of(symbol)
     price = amount(price, "price")
+    Held.drop()
     row = _lock_price(symbol)
     row.price = price
     row.save(update_fields=["price", "updated_at"])
@@ -176,8 +180,13 @@ def place_orders(*, account: ExchangeAccount, requests: Sequence[OrderRequest]) 
             answers.append(exc)
     wanted = [order for order in answers if isinstance(order, PaperOrder)]
     symbols = sorted({order.symbol for order in wanted})
-    prices = {symbol: _lock_price(symbol).price for symbol in symbols}
-    books = {quote: _open_book(account.pk, quote) for quote in sorted({quote_of(symbol) for symbol in symbols})}
+    quotes = sorted({quote_of(symbol) for symbol in symbols})
+    held = Held.of(account.pk, symbols, quotes)
+    if held is None:
+        prices = {symbol: _lock_price(symbol).price for symbol in symbols}
+        books = {quote: _open_book(account.pk, quote) for quote in quotes}
+        held = Held.keep(account.pk, prices, books)
+    prices, books = held.prices, held.books
     sent_before = PaperOrder.objects.filter(account=account, client_order_id__in=[o.client_order_id for o in wanted])
     known = {order.client_order_id: order for order in sent_before}
     resting: list[PaperOrder] = []
@@ -239,6 +248,7 @@ def _save(orders: list[PaperOrder]) -> None:
 
 @transaction.atomic
 def cancel_order(*, account: ExchangeAccount, venue_order_id: str) -> PaperOrder:
+    Held.drop()
     order = find_order(account=account, venue_order_id=venue_order_id)
     _lock_balance(account.pk, order.symbol.rsplit("_", 1)[-1])
     order.refresh_from_db()
