@@ -105,12 +105,15 @@ def _order_trades(venue: Venue, order: Order) -> list[VenueTrade]:
     return venue.fetch_order_trades(symbol=order.symbol, venue_order_id=order.venue_order_id)
 
 
-def _record_fills(venue: Venue, order: Order) -> None:
+def _record_fills(venue: Venue, order: Order, answer: VenueOrder | None = None) -> None:
     """Save the order's venue trades as `Fill` rows, once each: the history import may have saved
     some first, and those are only linked to the order. A venue that cannot list them now is asked
-    again on the next refresh, since the recorded quantity stays short of the filled one."""
+    again on the next refresh, since the recorded quantity stays short of the filled one. The
+    trades an `answer` carries are the ones its call made: not read again, and too new to have
+    been imported."""
+    made_now = answer is not None and answer.trades is not None
     try:
-        trades = _order_trades(venue, order)
+        trades = list(answer.trades) if made_now else _order_trades(venue, order)
     except VenueError as exc:
         logger.warning("Could not read the fills of order %s: %s", order.id, exc.detail)
         return
@@ -138,14 +141,20 @@ def _record_fills(venue: Venue, order: Order) -> None:
         ],
         ignore_conflicts=True,  # the unique (user, venue, symbol, trade id) row already there
     )
+    if not made_now:
+        _link_imported(order, trades)
+    # Some may have been there already; the journal's update is idempotent, so it is told anyway.
+    fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
+
+
+def _link_imported(order: Order, trades: list[VenueTrade]) -> None:
+    common = {"user_id": order.user_id, "venue": order.exchange_account.exchange_name}
     Fill.objects.filter(
         **common,
         symbol__in={trade.symbol for trade in trades},
         venue_trade_id__in=[trade.trade_id for trade in trades],
         order__isnull=True,
     ).update(order=order, venue_order_id=order.venue_order_id)
-    # Some may have been there already; the journal's update is idempotent, so it is told anyway.
-    fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
 
 
 def _fills_missing(order: Order) -> bool:
@@ -189,7 +198,7 @@ def _apply(venue: Venue, order: Order, found: VenueOrder) -> bool:
         _copy(order, found)
         order.save(update_fields=["status", "venue_order_id", "filled_quantity", "average_price", "updated_at"])
     if filled_more or _fills_missing(order):
-        _record_fills(venue, order)
+        _record_fills(venue, order, found)
     if changed:
         publish_order(order)
     if filled_more:
@@ -324,7 +333,7 @@ def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Orde
         if isinstance(answer, VenueError) and not is_refusal(answer):
             continue  # its fate is unknown: nothing a trader sees has changed yet
         if order.filled_quantity > 0:
-            _record_fills(venue, order)
+            _record_fills(venue, order, None if isinstance(answer, VenueError) else answer)
         publish_order(order)
         if order.filled_quantity > 0:
             _publish_balances(venue, order)

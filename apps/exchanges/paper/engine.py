@@ -373,7 +373,7 @@ def _fill(book: Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
     order.filled_quantity += size
     order.average_price = price
     _close(book, order, PaperOrderStatus.FILLED)
-    return PaperFill.objects.create(
+    fill = PaperFill.objects.create(
         account_id=book.account_id,
         order=order,
         symbol=order.symbol,
@@ -384,6 +384,8 @@ def _fill(book: Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
         fee_asset=order.symbol.rsplit("_", 1)[1],
         realized_pnl=result.realized_pnl,
     )
+    order.new_fills = [*(order.new_fills or []), fill]
+    return fill
 
 
 def _close(book: Book, order: PaperOrder, status: str) -> None:

@@ -91,6 +91,9 @@ class VenueOrder:
     average_price: Decimal | None
     price: Decimal | None = None
     stop_price: Decimal | None = None
+    # The fills the answering call itself made, when the venue tells them with its answer (the
+    # paper exchange); None when they must be asked for (`fetch_order_trades`).
+    trades: tuple[VenueTrade, ...] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ def venue_order(order: PaperOrder) -> VenueOrder:
         average_price=tidy(order.average_price),
         price=tidy(order.price),
         stop_price=tidy(order.stop_price),
+        trades=None if order.new_fills is None else tuple(venue_trade(fill) for fill in order.new_fills),
     )
 
 
