@@ -286,7 +286,7 @@ _SENT_FIELDS = [
 ]
 
 
-def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Order]:
+def submit_orders(*, account: ExchangeAccount, orders: list[Order], created_here: bool = False) -> list[Order]:
     """Send orders of `account` that carry no leverage of their own (a group's stop, targets,
     close) in one venue call, in their order, and save each answer, as `submit_order` would one
     by one. The orders are PENDING_SUBMIT in memory, with the sizes to send; their rows may still
@@ -295,18 +295,20 @@ def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Orde
     None raises: a refusal leaves its order REJECTED with the venue's reason, an unreachable
     venue leaves it PENDING_SUBMIT with the error, for the sync worker to resend. The venue stops
     after an order that fills at once (`Venue.place_orders`): the ones after it are neither sent
-    nor saved, and are not in the returned list, so the caller sizes them again.
+    nor saved, and are not in the returned list, so the caller sizes them again. `created_here`:
+    the caller's transaction created the rows, which no other can see, so they are not locked.
     """
     if not orders:
         return []
-    # Locked while the venue is asked, as `submit_order` locks its one; an order another request
-    # moved on meanwhile is left out.
-    still = set(
-        Order.objects.select_for_update()
-        .filter(id__in=[order.id for order in orders], status__in=(OrderStatus.WAITING, OrderStatus.PENDING_SUBMIT))
-        .values_list("id", flat=True)
-    )
-    orders = [order for order in orders if order.id in still]
+    if not created_here:
+        # Locked while the venue is asked, as `submit_order` locks its one; an order another
+        # request moved on meanwhile is left out.
+        still = set(
+            Order.objects.select_for_update()
+            .filter(id__in=[order.id for order in orders], status__in=(OrderStatus.WAITING, OrderStatus.PENDING_SUBMIT))
+            .values_list("id", flat=True)
+        )
+        orders = [order for order in orders if order.id in still]
     venue = venue_for(account)
     answers = venue.place_orders([_request(order, None) for order in orders]) if orders else []
     sent: list[tuple[Order, VenueOrder | VenueError]] = []

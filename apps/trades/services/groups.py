@@ -199,11 +199,13 @@ def _refused(group: TradeGroup, exc: VenueError) -> VenueError | None:
 def _send_held(group: TradeGroup, orders: list[Order]) -> VenueError | None:
     """`place_group` for a group and orders saved in the caller's transaction, which it holds in
     memory: nothing is read again. The refusal is returned, for the caller to raise after commit."""
+    group.created_here = True
     for order in orders:
         order.exchange_account = group.exchange_account
     failure = send_held_order(order=orders[0])
     refusal = _refused(group, failure) if failure is not None else None
     advance_group(group=group, orders=orders)
+    group.created_here = False  # its transaction is about to end
     return refusal
 
 

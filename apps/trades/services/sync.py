@@ -111,7 +111,7 @@ def new_leg(group: TradeGroup, *, role: str, order_type: str, quantity: Decimal,
 def _send(group: TradeGroup, legs: list[Order]) -> list[Order]:
     """Submit legs in one venue call (`submit_orders`); a refusal leaves one REJECTED (shown on
     the group), an unreachable venue leaves it for the next pass. Neither stops the others."""
-    return submit_orders(account=group.exchange_account, orders=legs) if legs else []
+    return submit_orders(account=group.exchange_account, orders=legs, created_here=group.created_here) if legs else []
 
 
 def _record_progress(group: TradeGroup, state: GroupState) -> None:
@@ -273,7 +273,7 @@ def advance_group(*, group: TradeGroup, orders: list[Order] | None = None) -> Tr
     state = _advance(group, orders) or load_state(group)
     _record_progress(group, state)
     if [getattr(group, name) for name in _TRACKED] != before:
-        group.save()
+        group.save(update_fields=[*_TRACKED, "updated_at"])
     group.known_orders = [state.entry, *state.exits]
     return group
 
