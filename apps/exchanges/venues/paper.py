@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
-
-from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus, PaperPrice
+from apps.core.rows import exact, fetch_rows, fetch_value, uuid_param
+from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus, PaperPosition
 from apps.exchanges.paper import candles as paper_candles
 from apps.exchanges.paper import engine
 from apps.exchanges.paper.ledger import tidy as _tidy
@@ -32,6 +31,15 @@ from apps.exchanges.venues.base import (
 )
 
 MAX_PAGE = 1000
+PLACES = PaperPosition._meta.get_field("quantity").decimal_places
+# Plain SQL: the decision and the protection check read them for every trade, and the ORM's
+# compile of the position read (a subquery for the mark) cost more than running it.
+_POSITIONS = """SELECT p.symbol, p.quantity, p.entry_price, p.leverage,
+        (SELECT pr.price FROM exchanges_paperprice pr WHERE pr.symbol = p.symbol) AS mark
+    FROM exchanges_paperposition p
+    WHERE p.account_id = %s AND p.quantity <> 0
+    ORDER BY p.symbol"""
+_WALLET = "SELECT total FROM exchanges_paperbalance WHERE account_id = %s AND asset = %s"
 
 
 def tidy(value: Decimal | None) -> Decimal | None:
@@ -60,28 +68,25 @@ class PaperVenue:
     def fetch_positions(self) -> list[Position]:
         # Each row with its symbol's stored price, in one query; a market never ticked yet is at
         # its opening price.
-        stored = PaperPrice.objects.filter(symbol=OuterRef("symbol")).values("price")[:1]
-        rows = self.account.paper_positions.exclude(quantity=0).annotate(mark=Subquery(stored)).order_by("symbol")
         opening = engine.markets()
         positions = []
-        for row in rows:
-            if row.mark is not None:
-                mark = _tidy(row.mark)
-            elif row.symbol in opening:
-                mark = _tidy(opening[row.symbol])
+        for row in fetch_rows(_POSITIONS, [uuid_param(self.account.pk)]):
+            quantity, entry_price = exact(row["quantity"], PLACES), exact(row["entry_price"], PLACES)
+            if row["mark"] is not None:
+                mark = _tidy(exact(row["mark"], PLACES))
+            elif row["symbol"] in opening:
+                mark = _tidy(opening[row["symbol"]])
             else:
-                mark = engine.current_price(row.symbol)
+                mark = engine.current_price(row["symbol"])
             positions.append(
                 Position(
-                    symbol=row.symbol,
-                    side="long" if row.quantity > 0 else "short",
-                    quantity=_tidy(abs(row.quantity)),
-                    entry_price=_tidy(row.entry_price),
+                    symbol=row["symbol"],
+                    side="long" if quantity > 0 else "short",
+                    quantity=_tidy(abs(quantity)),
+                    entry_price=_tidy(entry_price),
                     mark_price=mark,
-                    unrealized_pnl=_tidy(
-                        unrealized_pnl(quantity=row.quantity, entry_price=row.entry_price, mark_price=mark)
-                    ),
-                    leverage=row.leverage,
+                    unrealized_pnl=_tidy(unrealized_pnl(quantity=quantity, entry_price=entry_price, mark_price=mark)),
+                    leverage=row["leverage"],
                 )
             )
         return positions
@@ -104,7 +109,7 @@ class PaperVenue:
 
     def account_state(self, *, quote: str) -> AccountState:
         positions = [position for position in self.fetch_positions() if position.symbol.endswith(f"_{quote}")]
-        wallet = PaperBalance.objects.filter(account=self.account, asset=quote).values_list("total", flat=True).first()
+        wallet = exact(fetch_value(_WALLET, [uuid_param(self.account.pk), quote]), PLACES)
         equity = (wallet or Decimal(0)) + sum((position.unrealized_pnl for position in positions), Decimal(0))
         return AccountState(equity=_tidy(equity), positions=positions)
 
