@@ -40,6 +40,9 @@ _POSITIONS = """SELECT p.symbol, p.quantity, p.entry_price, p.leverage,
     WHERE p.account_id = %s AND p.quantity <> 0
     ORDER BY p.symbol"""
 _WALLET = "SELECT total FROM exchanges_paperbalance WHERE account_id = %s AND asset = %s"
+_BALANCES = "SELECT * FROM exchanges_paperbalance WHERE account_id = %s ORDER BY asset"
+# Read before every trade (the protection check's refresh): as raw SQL, for the same reason.
+_OPEN_ORDERS = "SELECT * FROM exchanges_paperorder WHERE account_id = %s AND status = %s{symbol} ORDER BY id"
 
 
 def tidy(value: Decimal | None) -> Decimal | None:
@@ -58,7 +61,7 @@ class PaperVenue:
     def fetch_balance(self) -> list[Balance]:
         balances = []
         margins = engine.margins_in_use(account=self.account)
-        for row in PaperBalance.objects.filter(account=self.account).order_by("asset"):
+        for row in PaperBalance.objects.raw(_BALANCES, [uuid_param(self.account.pk)]):
             used = margins.get(row.asset, Decimal(0))
             balances.append(
                 Balance(asset=row.asset, free=_tidy(row.total - used), used=_tidy(used), total=_tidy(row.total))
@@ -120,10 +123,11 @@ class PaperVenue:
         return venue_order(order)
 
     def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
-        orders = PaperOrder.objects.filter(account=self.account, status=PaperOrderStatus.OPEN).order_by("id")
-        if symbol is not None:
-            orders = orders.filter(symbol=symbol)
-        return [venue_order(order) for order in orders]
+        params = [uuid_param(self.account.pk), PaperOrderStatus.OPEN]
+        if symbol is None:
+            return [venue_order(order) for order in PaperOrder.objects.raw(_OPEN_ORDERS.format(symbol=""), params)]
+        sql = _OPEN_ORDERS.format(symbol=" AND symbol = %s")
+        return [venue_order(order) for order in PaperOrder.objects.raw(sql, [*params, symbol])]
 
     def fetch_my_trades(self, *, symbol: str, cursor: str | None, limit: int) -> TradePage:
         """Fills of `symbol` by id, oldest first; `cursor` is the last id already seen."""
