@@ -31,6 +31,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
@@ -144,6 +145,30 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
             await super().group_send(group, message)
         except RedisConnectionError:
             await super().group_send(group, message)  # as in send()
+
+    async def groups_with_members(self, groups: Collection[str]) -> set[str]:
+        """Which of `groups` have a member now, in one round trip per shard (their expired members
+        dropped first, as `group_send` drops them). Retried once over a fresh connection, as the
+        senders are."""
+        try:
+            return await self._groups_with_members(groups)
+        except RedisConnectionError:
+            return await self._groups_with_members(groups)
+
+    async def _groups_with_members(self, groups: Collection[str]) -> set[str]:
+        by_shard: dict[int, list[str]] = defaultdict(list)
+        for group in set(groups):
+            by_shard[self.consistent_hash(group)].append(group)
+        expired = int(time.time()) - self.group_expiry
+        found: set[str] = set()
+        for index, names in by_shard.items():
+            pipe = self.connection(index).pipeline(transaction=False)
+            for name in names:
+                pipe.zremrangebyscore(self._group_key(name), min=0, max=expired)
+                pipe.zcard(self._group_key(name))
+            counts = (await pipe.execute())[1::2]
+            found.update(name for name, count in zip(names, counts, strict=True) if count)
+        return found
 
     async def _clean_receive_backup(self, index: int, channel: str) -> None:
         try:

@@ -9,16 +9,17 @@ then sent together, in one call to the channel layer, rather than one call each.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -91,6 +92,35 @@ class _Outage:
 
 
 _outage = _Outage()
+_T = TypeVar("_T")
+# A send that waits this long has met an outage the layer's own timeouts did not end.
+SEND_TIMEOUT_SECONDS = 30.0
+
+
+class _Publisher:
+    """One event loop per process, on a thread of its own, that every send of the process runs
+    on. channels-redis keeps a connection pool per event loop: `async_to_sync` made a new loop,
+    so a new Redis connection, per call (4.6 ms for a trade's two events, against 0.3 ms over
+    the kept connection). Started on first use, again in a forked child (a Celery or gunicorn
+    worker), which does not inherit its parent's thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pid = 0
+
+    def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop()).result(SEND_TIMEOUT_SECONDS)
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        with self.lock:
+            if self.loop is None or self.pid != os.getpid():
+                self.loop, self.pid = asyncio.new_event_loop(), os.getpid()
+                threading.Thread(target=self.loop.run_forever, name="stream-publisher", daemon=True).start()
+            return self.loop
+
+
+_publisher = _Publisher()
 # The events of the open `publish_batch` of this thread, if any (None outside one).
 _batch = threading.local()
 
@@ -101,9 +131,19 @@ def _send(events: list[dict[str, Any]]) -> bool:
 
     async def send_all() -> tuple[int, BaseException | None]:
         layer = get_channel_layer()
-        for index, event in enumerate(events):
+        groups = [group_for(event["stream"]) for event in events]
+        # A group nobody is subscribed to is skipped: channels-redis asks each group apart, two
+        # round trips an event, most of a request's publish when nobody watches its streams.
+        watched = getattr(layer, "groups_with_members", None)
+        try:
+            live = await watched(groups) if watched is not None else set(groups)
+        except OUTAGE_ERRORS as exc:
+            return 0, exc
+        for index, (group, event) in enumerate(zip(groups, events, strict=True)):
+            if group not in live:
+                continue
             try:
-                await layer.group_send(group_for(event["stream"]), event)
+                await layer.group_send(group, event)
             except OUTAGE_ERRORS as exc:
                 return index, exc
         return len(events), None
@@ -111,8 +151,8 @@ def _send(events: list[dict[str, Any]]) -> bool:
     if not events:
         return True
     try:
-        sent, failure = async_to_sync(send_all)()
-    except OUTAGE_ERRORS as exc:  # the layer failed before any send
+        sent, failure = _publisher.run(send_all())
+    except OUTAGE_ERRORS as exc:  # the layer failed before any send (a timeout is an OSError)
         sent, failure = 0, exc
     if failure is not None:
         _outage.failed(events[sent]["stream"], failure, lost=len(events) - sent)

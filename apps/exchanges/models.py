@@ -156,6 +156,9 @@ class PaperOrder(models.Model):
     status = models.CharField(max_length=16, choices=PaperOrderStatus.choices, default=PaperOrderStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The fills the engine made for this instance while it was being placed, for the venue's answer
+    # to carry; None on an instance read from the database.
+    new_fills: list[PaperFill] | None = None
 
     class Meta:
         constraints = [

@@ -9,10 +9,12 @@ from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
 from apps.core.errors import ApiError
+from apps.core.rows import uuid_param
 from apps.exchanges.crypto import InvalidToken
 from apps.exchanges.models import AccountKind, AccountStatus, AgentWallet, ExchangeAccount
 from apps.exchanges.venues import PAPER, Venue, venue_for
@@ -30,12 +32,21 @@ def _not_found() -> ApiError:
     return ApiError(status=404, code="EXCHANGE_ACCOUNT_NOT_FOUND", message="Exchange account not found.")
 
 
+# Raw SQL: every trade reads its account twice (once to check, once to lock it), and the ORM's
+# compile of these cost more than running them.
+_ACTIVE = "SELECT * FROM exchanges_exchangeaccount WHERE id = %s AND status = %s"
+
+
 def account_for(*, user: User, account_id: UUID | str) -> ExchangeAccount:
     """The user's active account, or a 404 that does not say whether someone else owns it."""
     try:
-        return active_accounts(user=user).get(id=account_id)
-    except (ExchangeAccount.DoesNotExist, ValidationError, ValueError, TypeError):
+        params = [uuid_param(account_id), AccountStatus.ACTIVE, uuid_param(user.pk)]
+    except (ValidationError, ValueError, TypeError):
         raise _not_found() from None
+    found = list(ExchangeAccount.objects.raw(_ACTIVE + " AND user_id = %s", params))
+    if not found:
+        raise _not_found()
+    return found[0]
 
 
 def default_account(*, user: User) -> ExchangeAccount:
@@ -155,11 +166,11 @@ def lock_active_account(*, account_id: UUID | str) -> ExchangeAccount:
     this lock, so a concurrent removal waits and then sees the trade (and refuses). NO KEY UPDATE:
     it still queues placements and removals, but lets the rows that merely reference the account
     (orders sent meanwhile, checked at commit) through instead of deadlocking with them."""
-    account = (
-        ExchangeAccount.objects.select_for_update(no_key=True)
-        .filter(id=account_id, status=AccountStatus.ACTIVE)
-        .first()
-    )
-    if account is None:
+    features = connection.features
+    lock = " FOR UPDATE" if features.has_select_for_update else ""  # SQLite locks the whole database
+    if features.has_select_for_no_key_update:
+        lock = " FOR NO KEY UPDATE"
+    found = list(ExchangeAccount.objects.raw(_ACTIVE + lock, [uuid_param(account_id), AccountStatus.ACTIVE]))
+    if not found:
         raise _not_found()
-    return account
+    return found[0]

@@ -44,6 +44,7 @@ __all__ = [
     "order_event",
     "refresh_order",
     "refresh_orders",
+    "send_held_order",
     "submit_order",
     "submit_orders",
 ]
@@ -104,12 +105,15 @@ def _order_trades(venue: Venue, order: Order) -> list[VenueTrade]:
     return venue.fetch_order_trades(symbol=order.symbol, venue_order_id=order.venue_order_id)
 
 
-def _record_fills(venue: Venue, order: Order) -> None:
+def _record_fills(venue: Venue, order: Order, answer: VenueOrder | None = None) -> None:
     """Save the order's venue trades as `Fill` rows, once each: the history import may have saved
     some first, and those are only linked to the order. A venue that cannot list them now is asked
-    again on the next refresh, since the recorded quantity stays short of the filled one."""
+    again on the next refresh, since the recorded quantity stays short of the filled one. The
+    trades an `answer` carries are the ones its call made: not read again, and too new to have
+    been imported."""
+    made_now = answer is not None and answer.trades is not None
     try:
-        trades = _order_trades(venue, order)
+        trades = list(answer.trades) if made_now else _order_trades(venue, order)
     except VenueError as exc:
         logger.warning("Could not read the fills of order %s: %s", order.id, exc.detail)
         return
@@ -137,14 +141,20 @@ def _record_fills(venue: Venue, order: Order) -> None:
         ],
         ignore_conflicts=True,  # the unique (user, venue, symbol, trade id) row already there
     )
+    if not made_now:
+        _link_imported(order, trades)
+    # Some may have been there already; the journal's update is idempotent, so it is told anyway.
+    fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
+
+
+def _link_imported(order: Order, trades: list[VenueTrade]) -> None:
+    common = {"user_id": order.user_id, "venue": order.exchange_account.exchange_name}
     Fill.objects.filter(
         **common,
         symbol__in={trade.symbol for trade in trades},
         venue_trade_id__in=[trade.trade_id for trade in trades],
         order__isnull=True,
     ).update(order=order, venue_order_id=order.venue_order_id)
-    # Some may have been there already; the journal's update is idempotent, so it is told anyway.
-    fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
 
 
 def _fills_missing(order: Order) -> bool:
@@ -188,7 +198,7 @@ def _apply(venue: Venue, order: Order, found: VenueOrder) -> bool:
         _copy(order, found)
         order.save(update_fields=["status", "venue_order_id", "filled_quantity", "average_price", "updated_at"])
     if filled_more or _fills_missing(order):
-        _record_fills(venue, order)
+        _record_fills(venue, order, found)
     if changed:
         publish_order(order)
     if filled_more:
@@ -228,34 +238,40 @@ def submit_order(*, order_id: UUID, resend: bool = False, leverage: int | None =
     REJECTED with the venue's message; an unreachable venue leaves it PENDING_SUBMIT for the sync
     worker to resend. Either way the VenueError is raised again for the caller to answer with.
     """
-    failure: VenueError | None = None
     # No savepoint when nested: a venue's error is kept and raised once the block is over, so
     # nothing is ever rolled back to one.
     with transaction.atomic(savepoint=False):
         order = _locked(order_id)
-        if order.status != OrderStatus.PENDING_SUBMIT:
-            return order
-        venue = venue_for(order.exchange_account)
-        if leverage is None and order.group_id is not None and order.role == OrderRole.ENTRY:
-            leverage = order.group.leverage
-        try:
-            found = _place_or_adopt(venue, order, resend=resend, leverage=leverage)
-        except VenueError as exc:
-            failure = exc
-            if is_refusal(exc):
-                _mark(order, OrderStatus.REJECTED, str(exc.detail))
-            else:
-                order.error = str(exc.detail)[:500]
-                order.save(update_fields=["error", "updated_at"])
-        else:
-            if order.error:
-                order.error = ""
-                order.save(update_fields=["error", "updated_at"])
-            if not _apply(venue, order, found):
-                publish_order(order)
+        failure = send_held_order(order=order, resend=resend, leverage=leverage)
     if failure is not None:
         raise failure
     return order
+
+
+def send_held_order(*, order: Order, resend: bool = False, leverage: int | None = None) -> VenueError | None:
+    """`submit_order` for an order whose row the caller's transaction holds (locked, or created in
+    it), with its `exchange_account` and `group` loaded: the venue's error is returned, not raised,
+    for the caller to raise once its transaction is over."""
+    if order.status != OrderStatus.PENDING_SUBMIT:
+        return None
+    venue = venue_for(order.exchange_account)
+    if leverage is None and order.group_id is not None and order.role == OrderRole.ENTRY:
+        leverage = order.group.leverage
+    try:
+        found = _place_or_adopt(venue, order, resend=resend, leverage=leverage)
+    except VenueError as exc:
+        if is_refusal(exc):
+            _mark(order, OrderStatus.REJECTED, str(exc.detail))
+        else:
+            order.error = str(exc.detail)[:500]
+            order.save(update_fields=["error", "updated_at"])
+        return exc
+    if order.error:
+        order.error = ""
+        order.save(update_fields=["error", "updated_at"])
+    if not _apply(venue, order, found):
+        publish_order(order)
+    return None
 
 
 _SENT_FIELDS = [
@@ -270,7 +286,7 @@ _SENT_FIELDS = [
 ]
 
 
-def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Order]:
+def submit_orders(*, account: ExchangeAccount, orders: list[Order], created_here: bool = False) -> list[Order]:
     """Send orders of `account` that carry no leverage of their own (a group's stop, targets,
     close) in one venue call, in their order, and save each answer, as `submit_order` would one
     by one. The orders are PENDING_SUBMIT in memory, with the sizes to send; their rows may still
@@ -279,18 +295,20 @@ def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Orde
     None raises: a refusal leaves its order REJECTED with the venue's reason, an unreachable
     venue leaves it PENDING_SUBMIT with the error, for the sync worker to resend. The venue stops
     after an order that fills at once (`Venue.place_orders`): the ones after it are neither sent
-    nor saved, and are not in the returned list, so the caller sizes them again.
+    nor saved, and are not in the returned list, so the caller sizes them again. `created_here`:
+    the caller's transaction created the rows, which no other can see, so they are not locked.
     """
     if not orders:
         return []
-    # Locked while the venue is asked, as `submit_order` locks its one; an order another request
-    # moved on meanwhile is left out.
-    still = set(
-        Order.objects.select_for_update()
-        .filter(id__in=[order.id for order in orders], status__in=(OrderStatus.WAITING, OrderStatus.PENDING_SUBMIT))
-        .values_list("id", flat=True)
-    )
-    orders = [order for order in orders if order.id in still]
+    if not created_here:
+        # Locked while the venue is asked, as `submit_order` locks its one; an order another
+        # request moved on meanwhile is left out.
+        still = set(
+            Order.objects.select_for_update()
+            .filter(id__in=[order.id for order in orders], status__in=(OrderStatus.WAITING, OrderStatus.PENDING_SUBMIT))
+            .values_list("id", flat=True)
+        )
+        orders = [order for order in orders if order.id in still]
     venue = venue_for(account)
     answers = venue.place_orders([_request(order, None) for order in orders]) if orders else []
     sent: list[tuple[Order, VenueOrder | VenueError]] = []
@@ -317,7 +335,7 @@ def submit_orders(*, account: ExchangeAccount, orders: list[Order]) -> list[Orde
         if isinstance(answer, VenueError) and not is_refusal(answer):
             continue  # its fate is unknown: nothing a trader sees has changed yet
         if order.filled_quantity > 0:
-            _record_fills(venue, order)
+            _record_fills(venue, order, None if isinstance(answer, VenueError) else answer)
         publish_order(order)
         if order.filled_quantity > 0:
             _publish_balances(venue, order)

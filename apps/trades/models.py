@@ -83,6 +83,9 @@ class TradeGroup(models.Model):
     # (entry first, then its exits oldest first), so the request that moved the group can answer
     # without reading them back. None on an instance read from the database.
     known_orders: list[Order] | None = None
+    # Not a column: True on the instance a transaction created, while it runs: no other can see
+    # the group's orders yet, so none is locked again before it is sent.
+    created_here: bool = False
 
     class Meta:
         ordering = ["-created_at"]

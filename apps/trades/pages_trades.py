@@ -25,7 +25,7 @@ from apps.trades.forms import BreakEvenForm, MoveStopForm
 from apps.trades.models import OPEN_GROUP_STATUSES, GroupStatus, Order, OrderRole, OrderStatus, TradeGroup
 from apps.trades.pages_market import places, quantity_step, quote_step, read, shown
 from apps.trades.pages_verdict import base_of, verdict_context
-from apps.trades.services.groups import close_trade_group, set_break_even, update_stop_loss
+from apps.trades.services.changes import close_trade_group, set_break_even, update_stop_loss
 from apps.trades.templatetags.trading import amount
 from apps.trades.views import live_context, trading_page
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import channel_layers, get_channel_layer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -100,3 +102,28 @@ def test_an_outage_drops_the_rest_of_a_batch_with_one_warning(monkeypatch, caplo
         "Stream events are dropped: the channel layer is unavailable (ConnectionError: Connection refused.); "
         "first lost on order.u1."
     ]
+
+
+def test_only_the_streams_someone_watches_are_sent_to(monkeypatch):
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(streams.group_for("order.watched"), channel)
+    sent_to = []
+    real = layer.group_send
+
+    async def group_send(group, message):
+        sent_to.append(group)
+        await real(group, message)
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    try:
+        events = [streams._event("order.nobody", {"n": 1}), streams._event("order.watched", {"n": 2})]
+        assert streams._send(events) is True
+
+        assert sent_to == ["stream.order.watched"]
+        received = async_to_sync(layer.receive)(channel)
+        assert (received["stream"], received["data"]) == ("order.watched", {"n": 2})
+    finally:
+        async_to_sync(layer.group_discard)(streams.group_for("order.watched"), channel)
+        channel_layers.backends.clear()

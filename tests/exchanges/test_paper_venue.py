@@ -306,3 +306,13 @@ def test_concurrent_resends_of_one_client_order_id_make_one_order():
 
     assert {result.venue_order_id for result in results} == {str(PaperOrder.objects.get().id)}, results
     assert PaperFill.objects.count() == 1
+
+
+def test_an_order_that_fills_as_it_is_placed_answers_with_its_fills(venue):
+    filled = venue.place_order(request(quantity="0.5"))
+    resting = venue.place_order(request(order_type="limit", quantity="0.5", price=D("40000")))
+
+    assert filled.trades == tuple(venue.fetch_order_trades(symbol="BTC_USDT", venue_order_id=filled.venue_order_id))
+    assert [trade.quantity for trade in filled.trades] == [D("0.5")]
+    assert resting.trades is None
+    assert venue.fetch_order(symbol="BTC_USDT", venue_order_id=filled.venue_order_id).trades is None

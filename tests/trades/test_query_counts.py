@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # entry rests and its legs wait. The baselines are the bare paper-exchange calls, one per order.
 # A write always reads its session from the database (the auth cache serves reads only).
 QUERIES = {
-    "market": {ENDPOINT: 51, BARE: 12, BARE_ALL: 36, DECISION: 0},
-    "limit": {ENDPOINT: 29, BARE: 8, BARE_ALL: 8, DECISION: 0},
+    "market": {ENDPOINT: 39, BARE: 12, BARE_ALL: 36, DECISION: 0},
+    "limit": {ENDPOINT: 24, BARE: 8, BARE_ALL: 8, DECISION: 0},
 }
 MORE = COUNTED_AFTER + 3
 

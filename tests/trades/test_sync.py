@@ -148,7 +148,15 @@ def age(*orders):
 
 
 @pytest.fixture
-def dies_after_commit():
+def outside_venue():
+    """The paper venue stands in for an outside one, whose orders are committed before they are
+    sent: a worker can die between the two (on the paper venue both commit together)."""
+    with mock.patch.object(PaperVenue, "transactional", False):
+        yield
+
+
+@pytest.fixture
+def dies_after_commit(outside_venue):
     """The request's worker dies right after saving the group: nothing is sent."""
     with mock.patch("apps.trades.services.groups.place_group", side_effect=lambda *, group_id: None):
         yield
@@ -197,6 +205,7 @@ def test_an_entry_that_reached_the_venue_before_the_crash_is_adopted_not_duplica
     assert TradeGroup.objects.get().status == GroupStatus.ACTIVE
 
 
+@pytest.mark.usefixtures("outside_venue")
 def test_legs_left_waiting_by_a_dead_worker_are_armed_by_the_sync(open_trade):
     with mock.patch("apps.trades.services.groups.advance_group", side_effect=lambda *, group: group):
         open_trade(MARKET)

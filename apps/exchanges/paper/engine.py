@@ -20,7 +20,9 @@ Locking: every write takes the symbol's `PaperPrice` row first (when it needs a 
 the account's `PaperBalance` row of the symbol's quote asset, both `select_for_update`, always
 in that order, so concurrent orders of one account cannot spend the same margin twice and a
 tick cannot match against a half-placed order. A batch (`place_orders`) takes the price rows of
-all its symbols, then the balance rows of all its quote assets, each in name order.
+all its symbols, then the balance rows of all its quote assets, each in name order. A later
+batch of the same account in the same transaction (a trade's stop and targets after its entry)
+uses those locks and books again instead of reading them once more (`held`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from apps.core.rows import exact, fetch_value
 from apps.exchanges.models import (
     ExchangeAccount,
     PaperBalance,
@@ -43,6 +46,7 @@ from apps.exchanges.models import (
     PaperPrice,
 )
 from apps.exchanges.paper.book import Book, book_rows, margins_in_use, reserve_price
+from apps.exchanges.paper.held import Held
 from apps.exchanges.paper.ledger import apply_fill, quantize, tidy
 from apps.exchanges.paper.markets import (
     amount,
@@ -75,6 +79,7 @@ __all__ = [
 ]
 
 FILL, REST, CANCEL = "fill", "rest", "cancel"
+_PRICE_PLACES = PaperPrice._meta.get_field("price").decimal_places
 
 
 # --- prices and funding -----------------------------------------------------------------------
@@ -90,10 +95,11 @@ def fund_account(*, account: ExchangeAccount) -> None:
 
 def current_price(symbol: str) -> Decimal:
     quote_of(symbol)
-    row = PaperPrice.objects.filter(symbol=symbol).first()
-    if row is None:
-        row, _ = PaperPrice.objects.get_or_create(symbol=symbol, defaults={"price": markets()[symbol]})
-    return tidy(row.price)
+    # Plain SQL: every market ticket asks, and the ORM's compile cost more than running it.
+    price = fetch_value("SELECT price FROM exchanges_paperprice WHERE symbol = %s", [symbol])
+    if price is None:
+        price = PaperPrice.objects.get_or_create(symbol=symbol, defaults={"price": markets()[symbol]})[0].price
+    return tidy(exact(price, _PRICE_PLACES))
 
 
 def current_prices() -> dict[str, Decimal]:
@@ -106,6 +112,7 @@ def set_price(*, symbol: str, price: Decimal) -> None:
     """Move `symbol` to `price` and match every account's resting orders against it."""
     quote = quote_of(symbol)
     price = amount(price, "price")
+    Held.drop()
     row = _lock_price(symbol)
     row.price = price
     row.save(update_fields=["price", "updated_at"])
@@ -176,8 +183,13 @@ def place_orders(*, account: ExchangeAccount, requests: Sequence[OrderRequest]) 
             answers.append(exc)
     wanted = [order for order in answers if isinstance(order, PaperOrder)]
     symbols = sorted({order.symbol for order in wanted})
-    prices = {symbol: _lock_price(symbol).price for symbol in symbols}
-    books = {quote: _open_book(account.pk, quote) for quote in sorted({quote_of(symbol) for symbol in symbols})}
+    quotes = sorted({quote_of(symbol) for symbol in symbols})
+    held = Held.of(account.pk, symbols, quotes)
+    if held is None:
+        prices = {symbol: _lock_price(symbol).price for symbol in symbols}
+        books = {quote: _open_book(account.pk, quote) for quote in quotes}
+        held = Held.keep(account.pk, prices, books)
+    prices, books = held.prices, held.books
     sent_before = PaperOrder.objects.filter(account=account, client_order_id__in=[o.client_order_id for o in wanted])
     known = {order.client_order_id: order for order in sent_before}
     resting: list[PaperOrder] = []
@@ -239,6 +251,7 @@ def _save(orders: list[PaperOrder]) -> None:
 
 @transaction.atomic
 def cancel_order(*, account: ExchangeAccount, venue_order_id: str) -> PaperOrder:
+    Held.drop()
     order = find_order(account=account, venue_order_id=venue_order_id)
     _lock_balance(account.pk, order.symbol.rsplit("_", 1)[-1])
     order.refresh_from_db()
@@ -363,7 +376,7 @@ def _fill(book: Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
     order.filled_quantity += size
     order.average_price = price
     _close(book, order, PaperOrderStatus.FILLED)
-    return PaperFill.objects.create(
+    fill = PaperFill.objects.create(
         account_id=book.account_id,
         order=order,
         symbol=order.symbol,
@@ -374,6 +387,8 @@ def _fill(book: Book, order: PaperOrder, price: Decimal) -> PaperFill | None:
         fee_asset=order.symbol.rsplit("_", 1)[1],
         realized_pnl=result.realized_pnl,
     )
+    order.new_fills = [*(order.new_fills or []), fill]
+    return fill
 
 
 def _close(book: Book, order: PaperOrder, status: str) -> None:

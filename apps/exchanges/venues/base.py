@@ -91,6 +91,9 @@ class VenueOrder:
     average_price: Decimal | None
     price: Decimal | None = None
     stop_price: Decimal | None = None
+    # The fills the answering call itself made, when the venue tells them with its answer (the
+    # paper exchange); None when they must be asked for (`fetch_order_trades`).
+    trades: tuple[VenueTrade, ...] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,11 @@ class AccountState:
 @runtime_checkable
 class Venue(Protocol):
     exchange_name: str
+    # True when the venue keeps its orders in this database and its writes join the caller's
+    # transaction (the paper exchange): an order and the rows recording it then commit or roll
+    # back together, so they are written and sent in one transaction. False for an outside venue,
+    # whose orders are committed before they are sent (`apps.trades.execution`).
+    transactional: bool
 
     def fetch_balance(self) -> list[Balance]: ...
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
-
-from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus, PaperPrice
+from apps.core.rows import exact, fetch_rows, fetch_value, uuid_param
+from apps.exchanges.models import ExchangeAccount, PaperBalance, PaperFill, PaperOrder, PaperOrderStatus, PaperPosition
 from apps.exchanges.paper import candles as paper_candles
 from apps.exchanges.paper import engine
 from apps.exchanges.paper.ledger import tidy as _tidy
@@ -32,6 +31,18 @@ from apps.exchanges.venues.base import (
 )
 
 MAX_PAGE = 1000
+PLACES = PaperPosition._meta.get_field("quantity").decimal_places
+# Plain SQL: the decision and the protection check read them for every trade, and the ORM's
+# compile of the position read (a subquery for the mark) cost more than running it.
+_POSITIONS = """SELECT p.symbol, p.quantity, p.entry_price, p.leverage,
+        (SELECT pr.price FROM exchanges_paperprice pr WHERE pr.symbol = p.symbol) AS mark
+    FROM exchanges_paperposition p
+    WHERE p.account_id = %s AND p.quantity <> 0
+    ORDER BY p.symbol"""
+_WALLET = "SELECT total FROM exchanges_paperbalance WHERE account_id = %s AND asset = %s"
+_BALANCES = "SELECT * FROM exchanges_paperbalance WHERE account_id = %s ORDER BY asset"
+# Read before every trade (the protection check's refresh): as raw SQL, for the same reason.
+_OPEN_ORDERS = "SELECT * FROM exchanges_paperorder WHERE account_id = %s AND status = %s{symbol} ORDER BY id"
 
 
 def tidy(value: Decimal | None) -> Decimal | None:
@@ -40,6 +51,7 @@ def tidy(value: Decimal | None) -> Decimal | None:
 
 class PaperVenue:
     exchange_name = "paper"
+    transactional = True
 
     def __init__(self, account: ExchangeAccount) -> None:
         self.account = account
@@ -49,7 +61,7 @@ class PaperVenue:
     def fetch_balance(self) -> list[Balance]:
         balances = []
         margins = engine.margins_in_use(account=self.account)
-        for row in PaperBalance.objects.filter(account=self.account).order_by("asset"):
+        for row in PaperBalance.objects.raw(_BALANCES, [uuid_param(self.account.pk)]):
             used = margins.get(row.asset, Decimal(0))
             balances.append(
                 Balance(asset=row.asset, free=_tidy(row.total - used), used=_tidy(used), total=_tidy(row.total))
@@ -59,28 +71,25 @@ class PaperVenue:
     def fetch_positions(self) -> list[Position]:
         # Each row with its symbol's stored price, in one query; a market never ticked yet is at
         # its opening price.
-        stored = PaperPrice.objects.filter(symbol=OuterRef("symbol")).values("price")[:1]
-        rows = self.account.paper_positions.exclude(quantity=0).annotate(mark=Subquery(stored)).order_by("symbol")
         opening = engine.markets()
         positions = []
-        for row in rows:
-            if row.mark is not None:
-                mark = _tidy(row.mark)
-            elif row.symbol in opening:
-                mark = _tidy(opening[row.symbol])
+        for row in fetch_rows(_POSITIONS, [uuid_param(self.account.pk)]):
+            quantity, entry_price = exact(row["quantity"], PLACES), exact(row["entry_price"], PLACES)
+            if row["mark"] is not None:
+                mark = _tidy(exact(row["mark"], PLACES))
+            elif row["symbol"] in opening:
+                mark = _tidy(opening[row["symbol"]])
             else:
-                mark = engine.current_price(row.symbol)
+                mark = engine.current_price(row["symbol"])
             positions.append(
                 Position(
-                    symbol=row.symbol,
-                    side="long" if row.quantity > 0 else "short",
-                    quantity=_tidy(abs(row.quantity)),
-                    entry_price=_tidy(row.entry_price),
+                    symbol=row["symbol"],
+                    side="long" if quantity > 0 else "short",
+                    quantity=_tidy(abs(quantity)),
+                    entry_price=_tidy(entry_price),
                     mark_price=mark,
-                    unrealized_pnl=_tidy(
-                        unrealized_pnl(quantity=row.quantity, entry_price=row.entry_price, mark_price=mark)
-                    ),
-                    leverage=row.leverage,
+                    unrealized_pnl=_tidy(unrealized_pnl(quantity=quantity, entry_price=entry_price, mark_price=mark)),
+                    leverage=row["leverage"],
                 )
             )
         return positions
@@ -103,7 +112,7 @@ class PaperVenue:
 
     def account_state(self, *, quote: str) -> AccountState:
         positions = [position for position in self.fetch_positions() if position.symbol.endswith(f"_{quote}")]
-        wallet = PaperBalance.objects.filter(account=self.account, asset=quote).values_list("total", flat=True).first()
+        wallet = exact(fetch_value(_WALLET, [uuid_param(self.account.pk), quote]), PLACES)
         equity = (wallet or Decimal(0)) + sum((position.unrealized_pnl for position in positions), Decimal(0))
         return AccountState(equity=_tidy(equity), positions=positions)
 
@@ -114,10 +123,11 @@ class PaperVenue:
         return venue_order(order)
 
     def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
-        orders = PaperOrder.objects.filter(account=self.account, status=PaperOrderStatus.OPEN).order_by("id")
-        if symbol is not None:
-            orders = orders.filter(symbol=symbol)
-        return [venue_order(order) for order in orders]
+        params = [uuid_param(self.account.pk), PaperOrderStatus.OPEN]
+        if symbol is None:
+            return [venue_order(order) for order in PaperOrder.objects.raw(_OPEN_ORDERS.format(symbol=""), params)]
+        sql = _OPEN_ORDERS.format(symbol=" AND symbol = %s")
+        return [venue_order(order) for order in PaperOrder.objects.raw(sql, [*params, symbol])]
 
     def fetch_my_trades(self, *, symbol: str, cursor: str | None, limit: int) -> TradePage:
         """Fills of `symbol` by id, oldest first; `cursor` is the last id already seen."""
@@ -172,6 +182,7 @@ def venue_order(order: PaperOrder) -> VenueOrder:
         average_price=tidy(order.average_price),
         price=tidy(order.price),
         stop_price=tidy(order.stop_price),
+        trades=None if order.new_fills is None else tuple(venue_trade(fill) for fill in order.new_fills),
     )
 
 

@@ -35,6 +35,7 @@ from apps.core.pagination import DeskPagination, PaginationSerializer, page_para
 from apps.exchanges.venues.base import SYMBOL_PATTERN
 from apps.trades.presenters import present_group
 from apps.trades.selectors import GROUP_STATUS_FILTERS, parse_group_statuses, trade_group_for, trade_groups_for
+from apps.trades.services import changes
 from apps.trades.services import groups as services
 from apps.trades.services.cleanup import cleanup_ghost_orders
 
@@ -310,7 +311,7 @@ class TradeGroupDetailView(APIView):
     )
     def delete(self, request: Request, group_id: str) -> Response:
         group = trade_group_for(user=request.user, group_id=group_id)
-        services.close_trade_group(user=request.user, group_id=group.id)
+        changes.close_trade_group(user=request.user, group_id=group.id)
         return _group(request.user, group.id)
 
 
@@ -328,7 +329,7 @@ class StopLossView(APIView):
         group = trade_group_for(user=request.user, group_id=group_id)
         data = StopLossInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.update_stop_loss(user=request.user, group_id=group.id, **data.validated_data)
+        changes.update_stop_loss(user=request.user, group_id=group.id, **data.validated_data)
         return _group(request.user, group.id)
 
 
@@ -346,7 +347,7 @@ class TakeProfitView(APIView):
         group = trade_group_for(user=request.user, group_id=group_id)
         data = TakeProfitsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.update_take_profits(user=request.user, group_id=group.id, targets=data.validated_data["take_profit"])
+        changes.update_take_profits(user=request.user, group_id=group.id, targets=data.validated_data["take_profit"])
         return _group(request.user, group.id)
 
 
@@ -364,7 +365,7 @@ class BreakEvenView(APIView):
         group = trade_group_for(user=request.user, group_id=group_id)
         data = BreakEvenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.set_break_even(user=request.user, group_id=group.id, enabled=data.validated_data["enabled"])
+        changes.set_break_even(user=request.user, group_id=group.id, enabled=data.validated_data["enabled"])
         return _group(request.user, group.id)
 
 

@@ -25,9 +25,9 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.rows import exact, fetch_value, uuid_param
 from apps.core.streams import publish_batch
 from apps.exchanges.venues.base import VenueError, quote_asset
 from apps.trades.execution import cancel_order, refresh_order, submit_orders
@@ -111,7 +111,14 @@ def new_leg(group: TradeGroup, *, role: str, order_type: str, quantity: Decimal,
 def _send(group: TradeGroup, legs: list[Order]) -> list[Order]:
     """Submit legs in one venue call (`submit_orders`); a refusal leaves one REJECTED (shown on
     the group), an unreachable venue leaves it for the next pass. Neither stops the others."""
-    return submit_orders(account=group.exchange_account, orders=legs) if legs else []
+    return submit_orders(account=group.exchange_account, orders=legs, created_here=group.created_here) if legs else []
+
+
+# Plain SQL: asked whenever a group with a fill moves on (every market trade), and the ORM's
+# compile of the join cost more than running it.
+_FEES = """SELECT SUM(f.fee) FROM trades_fill f JOIN trades_order o ON o.id = f.order_id
+    WHERE o.group_id = %s AND f.fee_asset = %s"""
+_FEE_PLACES = Fill._meta.get_field("fee").decimal_places
 
 
 def _record_progress(group: TradeGroup, state: GroupState) -> None:
@@ -127,7 +134,7 @@ def _record_progress(group: TradeGroup, state: GroupState) -> None:
     # Fills are only ever recorded for an order that filled: a group none of whose orders has (a
     # resting entry) paid no fee, and the database is not asked.
     if entry.filled_quantity > 0 or any(order.filled_quantity > 0 for order in state.exits):
-        fees = Fill.objects.filter(order__group=group, fee_asset=quote).aggregate(total=Sum("fee"))["total"] or ZERO
+        fees = exact(fetch_value(_FEES, [uuid_param(group.pk), quote]), _FEE_PLACES) or ZERO
     group.filled_quantity = entry.filled_quantity
     group.average_entry_price = entry.average_price
     group.closed_quantity = entry.filled_quantity - state.position
@@ -264,21 +271,23 @@ _TRACKED = (
 )
 
 
-def advance_group(*, group: TradeGroup) -> TradeGroup:
+def advance_group(*, group: TradeGroup, orders: list[Order] | None = None) -> TradeGroup:
     """Take the next steps of a locked group from its orders as they are recorded now; the row
-    is written only when something a trader sees changed."""
+    is written only when something a trader sees changed. `orders`: every order of the group as
+    its rows read now, oldest first, when the caller holds them (a group created in its
+    transaction), so they are not read again."""
     before = [getattr(group, name) for name in _TRACKED]
-    state = _advance(group) or load_state(group)
+    state = _advance(group, orders) or load_state(group)
     _record_progress(group, state)
     if [getattr(group, name) for name in _TRACKED] != before:
-        group.save()
+        group.save(update_fields=[*_TRACKED, "updated_at"])
     group.known_orders = [state.entry, *state.exits]
     return group
 
 
-def _advance(group: TradeGroup) -> GroupState | None:
+def _advance(group: TradeGroup, orders: list[Order] | None) -> GroupState | None:
     """The next steps; the state after them, or None when it must be read again."""
-    state = load_state(group)
+    state = load_state(group) if orders is None else state_of(orders)
     if group.close_reason == MANUAL and state.entry.status in PENDING_OR_LIVE:
         cancel_order(order=state.entry)
         state = load_state(group)

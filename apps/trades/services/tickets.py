@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from apps.core.errors import ApiError
 from apps.exchanges.models import ExchangeAccount
 from apps.exchanges.selectors import account_for, default_account
-from apps.exchanges.venues import venue_for
+from apps.exchanges.venues import Venue, venue_for
 from apps.trades.decision import TakeProfit, Ticket, Verdict, validate_ticket
 from apps.trades.idempotency import canonical
 from apps.trades.services.risk import evaluate_ticket
@@ -29,7 +29,9 @@ def decision_json(verdict: Verdict, ticket: Ticket) -> dict[str, Any]:
             "entry_price": ticket.entry_price,
             "quantity": verdict.quantity,
             "max_quantity": verdict.max_quantity,
-            "size_limits": verdict.size_limits,
+            # In the order PostgreSQL's jsonb keeps an object's keys (shorter first, then by bytes):
+            # a group answered from memory then reads as its row will, on either database.
+            "size_limits": dict(sorted(verdict.size_limits.items(), key=lambda item: (len(item[0]), item[0]))),
             "risk_amount": verdict.risk_amount,
             "risk_reward": verdict.risk_reward,
             "drawdown_percent": verdict.drawdown_percent,
@@ -54,6 +56,7 @@ def _ticket_errors(ticket: Ticket) -> None:
 @dataclass(frozen=True)
 class CheckedTicket:
     account: ExchangeAccount
+    venue: Venue
     ticket: Ticket
     verdict: Verdict
     # The venue's last price when it was asked for (market entries, or `with_market_price`).
@@ -80,4 +83,4 @@ def check_trade(*, user: User, data: dict[str, Any], with_market_price: bool = F
     )
     _ticket_errors(ticket)
     verdict = evaluate_ticket(user=user, account=account, venue=venue, ticket=ticket)
-    return CheckedTicket(account=account, ticket=ticket, verdict=verdict, market_price=market_price)
+    return CheckedTicket(account=account, venue=venue, ticket=ticket, verdict=verdict, market_price=market_price)

@@ -59,6 +59,8 @@ def _rebase(urls: Any, base: str) -> Any:
 class CcxtVenue(TradeHistory):
     """One ccxt exchange, holding one account's credentials for the lifetime of the instance."""
 
+    transactional = False
+
     def __init__(self, exchange_name: str, credentials: dict[str, str]) -> None:
         self.info = describe_exchange(exchange_name)
         self.exchange_name = exchange_name
