@@ -70,6 +70,17 @@ def trade_on_paper(base: str, token: str, price: Decimal) -> None:
     assert group["id"] in listed.text, listed.text
 
 
+def journal_has_demo_trades(base: str, token: str) -> int:
+    """The demo trader's journal and analytics show the seeded closed trades on first start."""
+    auth = {"Authorization": f"Bearer {token}"}
+    trades = httpx.get(f"{base}/api/v1/journal/trades", headers=auth, timeout=10)
+    assert trades.status_code == 200 and trades.json()["pagination"]["total"] > 0, trades.text
+    overview = httpx.get(f"{base}/api/v1/journal/analytics/overview", headers=auth, timeout=10)
+    assert overview.status_code == 200, overview.text
+    assert overview.json()["trade_count"] == trades.json()["pagination"]["total"], overview.text
+    return overview.json()["trade_count"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8080)
@@ -95,10 +106,11 @@ def main() -> int:
     me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert me.status_code == 200 and me.json()["email"] == "trader@example.com", me.text
     price = asyncio.run(ws_round_trip(ws_url, token, user_id))
+    journal_trades = journal_has_demo_trades(base, token)
     trade_on_paper(base, token, price)
     print(
         "make run serves /health, /health/ready, the pages, the API, the chain config, WebSockets "
-        "with the market feed, and a paper trade"
+        f"with the market feed, a paper trade, and a journal of {journal_trades} demo trades"
     )
     return 0
 
