@@ -246,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.trades.tasks.resume_history_imports",
         "schedule": timedelta(seconds=60),
     },
+    # The journal updates a down broker lost (apps/journal/services/updates.py).
+    "sweep-journal-series": {
+        "task": "apps.journal.tasks.sweep_journal_series",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------

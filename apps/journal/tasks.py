@@ -11,3 +11,11 @@ def update_journal(user_id: str, exchange_account_id: str | None, symbols: list[
     from apps.journal.services.updates import update_journal as update
 
     update(user_id=user_id, exchange_account_id=exchange_account_id, symbols=symbols)
+
+
+@shared_task(ignore_result=True)
+def sweep_journal_series() -> None:
+    """Redo the journal updates whose task was lost (beat, every few minutes)."""
+    from apps.journal.services.updates import sweep_journal_series as sweep
+
+    sweep()
