@@ -92,7 +92,9 @@ class JournalTrade(models.Model):
     class Meta:
         ordering = ["-closed_at"]
         indexes = [
-            models.Index(fields=["user", "-closed_at"]),
+            # The curve's order (and, read backwards, the list's): with net P&L in the index the
+            # equity curve and the drawdown read it alone, in order, without a sort or the table.
+            models.Index(fields=["user", "closed_at", "id"], include=["net_pnl"], name="journal_trade_curve"),
             models.Index(fields=["user", "symbol", "-closed_at"]),
             models.Index(fields=["exchange_account", "symbol", "closed_at"]),
         ]
