@@ -100,16 +100,31 @@ def _drop_trades(*, low: int, high: int) -> None:
 def seed_trades(*, user: Any, upto: int) -> int:
     """Make the trader hold trades 1..`upto`: add the missing numbers (or drop those past it);
     return how many were added (negative: dropped)."""
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from apps.exchanges.models import ExchangeAccount
-    from apps.journal.models import JournalTag, JournalTrade
+    from apps.journal.models import JournalTrade
 
     have = JournalTrade.objects.filter(user=user).count()
     if have > upto:
         _drop_trades(low=upto + 1, high=have)
-    if have >= upto:
-        return upto - have
+    elif have < upto:
+        _add_trades(user=user, low=have + 1, high=upto)
+    # Statistics, and the visibility map an index-only scan needs, as autovacuum keeps them;
+    # after a drop the tables are rewritten first, or a smaller size would scan the larger's pages.
+    with connection.cursor() as cursor:
+        for table in ("trades_fill", "journal_journaltrade", "journal_journaltradetag"):
+            if have > upto:
+                cursor.execute(f"VACUUM FULL {table}")
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    return upto - have
+
+
+def _add_trades(*, user: Any, low: int, high: int) -> None:
+    from django.db import connection, transaction
+
+    from apps.exchanges.models import ExchangeAccount
+    from apps.journal.models import JournalTag
+
     accounts = [
         str(a)
         for a in ExchangeAccount.objects.filter(user=user).order_by("created_at", "id").values_list("id", flat=True)
@@ -117,8 +132,8 @@ def seed_trades(*, user: Any, upto: int) -> int:
     tags = [str(t) for t in JournalTag.objects.filter(user=user).order_by("name").values_list("id", flat=True)]
     params = {
         "user": str(user.id),
-        "low": have + 1,
-        "high": upto,
+        "low": low,
+        "high": high,
         "accounts": accounts,
         "account_count": len(accounts),
         "symbols": list(SYMBOLS),
@@ -128,11 +143,6 @@ def seed_trades(*, user: Any, upto: int) -> int:
     }
     with transaction.atomic(), connection.cursor() as cursor:
         # Reproducible draws: the same numbers give the same trades on every machine.
-        cursor.execute("SELECT setseed(%s)", [(have % 1000) / 1000])
+        cursor.execute("SELECT setseed(%s)", [(low % 1000) / 1000])
         for statement in (DRAWS, FILLS, TRADES, TAGGED):
             cursor.execute(statement, params)
-    # Statistics, and the visibility map an index-only scan needs, as autovacuum keeps them.
-    with connection.cursor() as cursor:
-        for table in ("trades_fill", "journal_journaltrade", "journal_journaltradetag"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
-    return upto - have
