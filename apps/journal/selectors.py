@@ -142,7 +142,7 @@ def storage_usage(*, user: User) -> JournalStorageUsage:
     return JournalStorageUsage.objects.filter(user=user).first() or JournalStorageUsage(user=user)
 
 
-def unswept_series() -> list[tuple[Any, Any, str]]:
+def unswept_series() -> list[tuple[UUID, UUID | None, str]]:
     """(user id, exchange account id, symbol) of every series with a fill newer than its last
     update saw, or never updated: one GROUP BY over the fills (a sweep every few minutes).
 
@@ -157,4 +157,8 @@ def unswept_series() -> list[tuple[Any, Any, str]]:
         HAVING s.fills_seen_at IS NULL OR MAX(f.created_at) > s.fills_seen_at
         ORDER BY f.user_id, f.exchange_account_id, f.symbol"""
     )
-    return [(row["user_id"], row["exchange_account_id"], row["symbol"]) for row in rows]
+    # UUIDs whatever the backend (SQLite's raw rows hold them as hex).
+    return [
+        (UUID(str(row["user_id"])), row["exchange_account_id"] and UUID(str(row["exchange_account_id"])), row["symbol"])
+        for row in rows
+    ]

@@ -118,7 +118,7 @@ QUERIES = {
     "symbol-breakdown": 1,
     "duration-profit": 1,
     "return-distribution": 1,
-    "time-distribution": 3,
+    "time-distribution": 2,
     "filter-options": 5,
 }
 
