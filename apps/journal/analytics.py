@@ -100,12 +100,15 @@ def equity_curve(*, user_id: UUID, filters: TradeFilters, max_points: int) -> li
     runs = max(1, (max_points - 2) // 2)
     return fetch_rows(
         f"""WITH curve AS (
-            SELECT t.id AS trade_id, t.closed_at, t.net_pnl,
-                SUM(t.net_pnl) OVER (ORDER BY t.closed_at, t.id ROWS UNBOUNDED PRECEDING) AS cumulative_pnl,
-                ROW_NUMBER() OVER (ORDER BY t.closed_at, t.id) AS n, COUNT(*) OVER () AS total_points
+            SELECT t.id AS trade_id, t.closed_at, t.net_pnl, SUM(t.net_pnl) OVER w AS cumulative_pnl,
+                ROW_NUMBER() OVER w AS n
             {FROM} {where}
+            WINDOW w AS (ORDER BY t.closed_at, t.id ROWS UNBOUNDED PRECEDING)
+        ), total AS (
+            SELECT COUNT(*) AS total_points FROM curve
         ), runs AS (
-            SELECT c.*, (c.n - 1) * %s / c.total_points AS run FROM curve c WHERE c.total_points > %s
+            SELECT c.n, c.cumulative_pnl, (c.n - 1) * %s / total.total_points AS run
+            FROM curve c CROSS JOIN total WHERE total.total_points > %s
         ), kept AS (
             SELECT MIN(CASE WHEN r.cumulative_pnl = x.low THEN r.n END) AS low_n,
                 MIN(CASE WHEN r.cumulative_pnl = x.high THEN r.n END) AS high_n
@@ -114,8 +117,8 @@ def equity_curve(*, user_id: UUID, filters: TradeFilters, max_points: int) -> li
             ) x ON x.run = r.run
             GROUP BY r.run
         )
-        SELECT c.trade_id, c.closed_at, c.net_pnl, c.cumulative_pnl, c.total_points FROM curve c
-        WHERE c.total_points <= %s OR c.n = 1 OR c.n = c.total_points
+        SELECT c.trade_id, c.closed_at, c.net_pnl, c.cumulative_pnl, total.total_points FROM curve c CROSS JOIN total
+        WHERE total.total_points <= %s OR c.n = 1 OR c.n = total.total_points
             OR c.n IN (SELECT low_n FROM kept) OR c.n IN (SELECT high_n FROM kept)
         ORDER BY c.n""",  # noqa: S608 - values are parameters
         [*params, runs, max_points, max_points],
