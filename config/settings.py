@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.journal.tasks.remove_orphan_journal_files",
         "schedule": timedelta(hours=1),
     },
+    # The journal updates a down broker lost (apps/journal/services/updates.py).
+    "sweep-journal-series": {
+        "task": "apps.journal.tasks.sweep_journal_series",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- auth -----------------------------------------------------------------------------------

@@ -12,7 +12,11 @@ Definitions (tests/journal/test_analytics_properties.py checks each against pand
   max_drawdown = the largest fall of the equity curve below its running peak, the curve starting
   at 0 before the first trade (so a first losing trade is a drawdown).
 - equity-curve: every trade in close order (closed_at, then id) with its net P&L and the
-  cumulative net P&L up to and including it (a window function).
+  cumulative net P&L up to and including it (a window function). Past `max_points` trades the
+  curve is thinned in SQL, each point still exact: the trades are cut by position into
+  (max_points - 2) // 2 equal runs, and of each run the lowest and the highest point are kept
+  (the earliest of equal ones), with the first and the last trade, so no drawdown or peak a
+  chart would show is hidden; `total_points` says how many trades the curve has.
 - daily-pnl: per calendar day of closing in the trader's time zone, days without trades left out.
 - symbol-breakdown: per symbol, by net P&L (highest first), then symbol.
 - duration-profit: per bucket of time held, [min_seconds, max_seconds), every bucket listed.
@@ -89,16 +93,39 @@ def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
     return {**totals, **drawdown}
 
 
-def equity_curve(*, user_id: UUID, filters: TradeFilters) -> list[Row]:
+def equity_curve(*, user_id: UUID, filters: TradeFilters, max_points: int) -> list[Row]:
+    """The curve's points in close order, each with `total_points`, at most `max_points` of them
+    (`max_points` >= 4; see the module docstring for which are kept)."""
     where, params = _where(user_id, filters)
+    runs = max(1, (max_points - 2) // 2)
     return fetch_rows(
-        f"""SELECT t.id AS trade_id, t.closed_at, t.net_pnl,
-        SUM(t.net_pnl) OVER (ORDER BY t.closed_at, t.id ROWS UNBOUNDED PRECEDING) AS cumulative_pnl
-        {FROM} {where} ORDER BY t.closed_at, t.id""",
-        params,
+        f"""WITH curve AS (
+            SELECT t.id AS trade_id, t.closed_at, t.net_pnl, SUM(t.net_pnl) OVER w AS cumulative_pnl,
+                ROW_NUMBER() OVER w AS n
+            {FROM} {where}
+            WINDOW w AS (ORDER BY t.closed_at, t.id ROWS UNBOUNDED PRECEDING)
+        ), total AS (
+            SELECT COUNT(*) AS total_points FROM curve
+        ), runs AS (
+            SELECT c.n, c.cumulative_pnl, (c.n - 1) * %s / total.total_points AS run
+            FROM curve c CROSS JOIN total WHERE total.total_points > %s
+        ), kept AS (
+            SELECT MIN(CASE WHEN r.cumulative_pnl = x.low THEN r.n END) AS low_n,
+                MIN(CASE WHEN r.cumulative_pnl = x.high THEN r.n END) AS high_n
+            FROM runs r INNER JOIN (
+                SELECT run, MIN(cumulative_pnl) AS low, MAX(cumulative_pnl) AS high FROM runs GROUP BY run
+            ) x ON x.run = r.run
+            GROUP BY r.run
+        )
+        SELECT c.trade_id, c.closed_at, c.net_pnl, c.cumulative_pnl, total.total_points FROM curve c CROSS JOIN total
+        WHERE total.total_points <= %s OR c.n = 1 OR c.n = total.total_points
+            OR c.n IN (SELECT low_n FROM kept) OR c.n IN (SELECT high_n FROM kept)
+        ORDER BY c.n""",  # noqa: S608 - values are parameters
+        [*params, runs, max_points, max_points],
     )
 
 
+_SUM_KEYS = ("trade_count", "win_count", "gross_pnl", "fees", "net_pnl")
 _SUMS = (
     f"COUNT(*) AS trade_count, SUM({WIN}) AS win_count, "
     "SUM(t.gross_pnl) AS gross_pnl, SUM(t.fees) AS fees, SUM(t.net_pnl) AS net_pnl"
@@ -164,14 +191,20 @@ def return_distribution(*, user_id: UUID, filters: TradeFilters) -> dict[int, Ro
 
 def time_distribution(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> dict[str, dict[int, Row]]:
     where, params = _where(user_id, filters)
-    result = {}
-    for part, lookup in (("hour", "hour"), ("weekday", "iso_week_day")):
-        unit, unit_params = connection.ops.datetime_extract_sql(lookup, "t.opened_at", (), time_zone)
-        rows = fetch_rows(
-            f"SELECT {unit} AS unit, {_SUMS} {FROM} {where} GROUP BY 1",
-            [*unit_params, *params],
-        )
-        result[part] = {int(row["unit"]): row for row in rows}
+    hour, hour_params = connection.ops.datetime_extract_sql("hour", "t.opened_at", (), time_zone)
+    weekday, weekday_params = connection.ops.datetime_extract_sql("iso_week_day", "t.opened_at", (), time_zone)
+    cells = fetch_rows(
+        f"SELECT {hour} AS hour, {weekday} AS weekday, {_SUMS} {FROM} {where} GROUP BY 1, 2",
+        [*hour_params, *weekday_params, *params],
+    )
+    # One pass over the trades into at most 168 (hour, weekday) cells, added up per axis here:
+    # two GROUP BYs (one per axis) read every trade twice, and GROUPING SETS is not SQLite's.
+    result: dict[str, dict[int, Row]] = {"hour": {}, "weekday": {}}
+    for cell in cells:
+        for part in result:
+            into = result[part].setdefault(int(cell[part]), dict.fromkeys(_SUM_KEYS, 0))
+            for key in _SUM_KEYS:
+                into[key] += cell[key]
     return result
 
 

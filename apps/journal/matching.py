@@ -20,6 +20,9 @@ The contract (each line a case in tests/journal/test_matching.py):
 - gross P&L = (exit notional - entry notional) for a long, the negative for a short; net = gross
   - fees; both exact (60-digit context), rounded half-even to 18 places only when stored.
 - The fills of a position still open at the end are returned as `open_fills`, not as a trip.
+- `flat_count` is how many of the fills given run up to the last point the position was flat
+  (0 if it never was after a fill). Matching resumes there exactly: the fills after it, matched
+  alone, give the trips the whole list gives after it.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class RoundTrip:
 class Matched:
     trips: list[RoundTrip]
     open_fills: list[Any]
+    flat_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,9 @@ def match_fills(fills: Iterable[FillIn], *, symbol: str) -> Matched:
     trips: list[RoundTrip] = []
     trip: RoundTrip | None = None
     position = ZERO
+    flat_count = 0
     with localcontext(_CONTEXT):
-        for fill in fills:
+        for count, fill in enumerate(fills, start=1):
             leg = _leg(fill, base, quote)
             if leg.quantity == 0:
                 # A fill whose base fee ate all of it moves nothing but still costs its fee.
@@ -141,6 +146,8 @@ def match_fills(fills: Iterable[FillIn], *, symbol: str) -> Matched:
                     trip.fees += leg.fee
                     trip.fees_complete = trip.fees_complete and leg.fee_known
                     trip.fill_ids.append(fill.id)
+                else:
+                    flat_count = count
                 continue
             if trip is None:
                 trip = _open(fill, leg.quantity, kind="open")
@@ -163,14 +170,17 @@ def match_fills(fills: Iterable[FillIn], *, symbol: str) -> Matched:
             trip.closed_at = fill.executed_at
             trips.append(trip)
             trip = None
-            if remaining != 0:
+            if remaining == 0:
+                flat_count = count
+            else:
                 trip = _open(fill, remaining, kind="flip")
                 trip.fill_ids.append(fill.id)
                 trip.fees_complete = leg.fee_known
                 _enter(trip, remaining, fill.price)
                 trip.fees += fee - closing_fee
                 position = remaining
-    return Matched(trips=trips, open_fills=list(trip.fill_ids) if trip is not None else [])
+    open_fills = list(trip.fill_ids) if trip is not None else []
+    return Matched(trips=trips, open_fills=open_fills, flat_count=flat_count)
 
 
 def _open(fill: FillIn, quantity: Decimal, *, kind: str) -> RoundTrip:

@@ -92,7 +92,9 @@ class JournalTrade(models.Model):
     class Meta:
         ordering = ["-closed_at"]
         indexes = [
-            models.Index(fields=["user", "-closed_at"]),
+            # The curve's order (and, read backwards, the list's): with net P&L in the index the
+            # equity curve and the drawdown read it alone, in order, without a sort or the table.
+            models.Index(fields=["user", "closed_at", "id"], include=["net_pnl"], name="journal_trade_curve"),
             models.Index(fields=["user", "symbol", "-closed_at"]),
             models.Index(fields=["exchange_account", "symbol", "closed_at"]),
         ]
@@ -125,6 +127,48 @@ COMPUTED_FIELDS = (
     "duration_seconds",
     "fill_count",
 )
+
+
+class JournalSeries(models.Model):
+    """Where the journal stands on one series (a user's fills on one account and symbol):
+    the last point its position was flat, from which the next update matches on
+    (apps/journal/services/updates.py), and the newest fill its last update saw, which the
+    sweep compares against the fills to redo an update whose task was lost."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_series")
+    exchange_account = models.ForeignKey(
+        ExchangeAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="journal_series"
+    )
+    symbol = models.CharField(max_length=32)
+    # The last fill after which the position was flat, in execution order (its sort key), and
+    # how many of the series' fills run up to and including it: when that count no longer
+    # holds, a fill arrived (or went) before it and the next update matches the whole series.
+    flat_fill_id = models.UUIDField(null=True, blank=True)
+    flat_executed_at = models.DateTimeField(null=True, blank=True)
+    flat_venue_trade_id = models.CharField(max_length=64, blank=True)
+    flat_fill_count = models.PositiveIntegerField(default=0)
+    # The newest `Fill.created_at` of the series when it was last updated.
+    fills_seen_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "journal series"
+        constraints = [
+            # NULL accounts are distinct to a plain unique constraint: the null one is its own.
+            models.UniqueConstraint(
+                fields=["user", "exchange_account", "symbol"],
+                condition=models.Q(exchange_account__isnull=False),
+                name="journal_series_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "symbol"],
+                condition=models.Q(exchange_account__isnull=True),
+                name="journal_series_unique_without_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} on {self.exchange_account_id} of {self.user_id}"
 
 
 class JournalTag(models.Model):

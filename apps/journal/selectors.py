@@ -162,3 +162,25 @@ def journal_image(*, user: User, image_id: UUID | str, lock: bool = False) -> Jo
 def storage_usage(*, user: User) -> JournalStorageUsage:
     """What the trader's images take (zero before their first upload)."""
     return JournalStorageUsage.objects.filter(user=user).first() or JournalStorageUsage(user=user)
+
+
+def unswept_series() -> list[tuple[UUID, UUID | None, str]]:
+    """(user id, exchange account id, symbol) of every series with a fill newer than its last
+    update saw, or never updated: one GROUP BY over the fills (a sweep every few minutes).
+
+    A fill whose transaction commits after a later-created one was already swept is not seen
+    here; `manage.py rebuild_journal` covers that, as it covers everything."""
+    rows = fetch_rows(
+        """SELECT f.user_id, f.exchange_account_id, f.symbol FROM trades_fill f
+        LEFT OUTER JOIN journal_journalseries s ON s.user_id = f.user_id AND s.symbol = f.symbol
+            AND (s.exchange_account_id = f.exchange_account_id
+                 OR (s.exchange_account_id IS NULL AND f.exchange_account_id IS NULL))
+        GROUP BY f.user_id, f.exchange_account_id, f.symbol, s.fills_seen_at
+        HAVING s.fills_seen_at IS NULL OR MAX(f.created_at) > s.fills_seen_at
+        ORDER BY f.user_id, f.exchange_account_id, f.symbol"""
+    )
+    # UUIDs whatever the backend (SQLite's raw rows hold them as hex).
+    return [
+        (UUID(str(row["user_id"])), row["exchange_account_id"] and UUID(str(row["exchange_account_id"])), row["symbol"])
+        for row in rows
+    ]

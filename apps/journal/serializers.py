@@ -296,6 +296,8 @@ class EquityPointOutput(serializers.Serializer):
 
 class EquityCurveOutput(serializers.Serializer):
     data = EquityPointOutput(many=True)
+    total_points = StrictIntegerField(help_text="Trades on the whole curve; more than len(data) when downsampled.")
+    downsampled = StrictBooleanField(help_text="True when data holds fewer points than the curve (max_points).")
 
 
 class DayOutput(serializers.Serializer):

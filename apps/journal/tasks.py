@@ -27,3 +27,11 @@ def remove_orphan_journal_files() -> None:
     from apps.journal.services.orphans import remove_orphan_files
 
     remove_orphan_files()
+
+
+@shared_task(ignore_result=True)
+def sweep_journal_series() -> None:
+    """Redo the journal updates whose task was lost (beat, every few minutes)."""
+    from apps.journal.services.updates import sweep_journal_series as sweep
+
+    sweep()

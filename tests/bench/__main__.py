@@ -1,6 +1,6 @@
 """`python -m tests.bench [NAME [OPTIONS]]`: every benchmark in turn, or the one named.
 
-python -m tests.bench                       # auth_me, jobs, decision, trades, then ws_fanout, each with its defaults
+python -m tests.bench                       # every one in turn (journal: PostgreSQL only), with defaults
 python -m tests.bench auth_me --rounds 2    # one benchmark, with its own options
 python -m tests.bench jobs --help
 """
@@ -35,6 +35,12 @@ def _trades(argv: list[str]) -> int:
     return main(argv)
 
 
+def _journal(argv: list[str]) -> int:
+    from tests.bench.journal import main
+
+    return main(argv)
+
+
 def _ws_fanout(argv: list[str]) -> int:
     from tests.bench.ws_fanout import main
 
@@ -46,6 +52,7 @@ BENCHES: dict[str, Callable[[list[str]], int]] = {
     "jobs": _jobs,
     "decision": _decision,
     "trades": _trades,
+    "journal": _journal,
     "ws_fanout": _ws_fanout,
 }
 

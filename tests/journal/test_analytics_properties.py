@@ -201,7 +201,9 @@ def reference(frame: pd.DataFrame, zone: str, accounts, tags) -> dict[str, dict]
                     "cumulative_pnl": plain_amount(total),
                 }
                 for row, total in zip(ordered.itertuples(), equity[1:], strict=True)
-            ]
+            ],
+            "total_points": len(ordered),
+            "downsampled": False,
         },
     }
     local_day = frame["closed"].dt.tz_convert(zone).dt.date.astype(str)
@@ -287,4 +289,43 @@ def test_every_endpoint_matches_the_pandas_reference(api, user, auth, rows, quer
             response = api.get(f"/api/v1/journal/analytics/{name}", params, **auth)
             assert response.status_code == 200, response.content
             assert response.json() == body, name
+        transaction.set_rollback(True)
+
+
+def thinned(points: list[dict], max_points: int) -> list[dict]:
+    """The reference's downsampling: all points up to max_points; past it the first, the last,
+    and the lowest and highest (earliest of equal ones) of each of (max_points - 2) // 2 runs."""
+    total = len(points)
+    if total <= max_points:
+        return points
+    runs = max(1, (max_points - 2) // 2)
+    by_run: dict[int, list[int]] = {}
+    for index in range(total):
+        by_run.setdefault(index * runs // total, []).append(index)
+    kept = {0, total - 1}
+    for indexes in by_run.values():
+        values = [D(points[i]["cumulative_pnl"]) for i in indexes]
+        kept |= {indexes[values.index(min(values))], indexes[values.index(max(values))]}
+    return [points[i] for i in sorted(kept)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(trade_rows, max_size=60), max_points=st.integers(4, 12))
+def test_a_thinned_equity_curve_keeps_exact_points_and_every_runs_extremes(api, user, auth, rows, max_points):
+    with transaction.atomic():
+        accounts = [ExchangeAccountFactory(user=user, label=f"acct {i}") for i in range(2)]
+        tags = [JournalTag.objects.create(user=user, name=name) for name in ("b-tag", "a-tag")]
+        frame = seed(user, accounts, tags, rows)
+        full = reference(frame, "UTC", accounts, tags)
+        response = api.get("/api/v1/journal/analytics/equity-curve", {"max_points": max_points}, **auth)
+        assert response.status_code == 200, response.content
+        points = full["equity-curve"]["data"]
+        assert response.json() == {
+            "data": thinned(points, max_points),
+            "total_points": len(points),
+            "downsampled": len(points) > max_points,
+        }
+        # The drawdown is the whole curve's, however the chart's curve is thinned.
+        overview = api.get("/api/v1/journal/analytics/overview", **auth).json()
+        assert overview["max_drawdown"] == full["overview"]["max_drawdown"]
         transaction.set_rollback(True)

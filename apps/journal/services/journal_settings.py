@@ -49,5 +49,6 @@ def update_journal_settings(
             .order_by()
         )
         for account_id, symbol in sorted(series, key=lambda s: (str(s[0]), s[1])):
-            update_journal_series(user_id=user.pk, exchange_account_id=account_id, symbol=symbol)
+            # full: the assumed-stop trades before the series' last flat point change too.
+            update_journal_series(user_id=user.pk, exchange_account_id=account_id, symbol=symbol, full=True)
     return current

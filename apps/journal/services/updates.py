@@ -1,12 +1,22 @@
 """Keep the journal's trades equal to what its fills say, as fills arrive and on a rebuild.
 
 One series is one user's fills on one account and symbol. `update_journal_series` matches the
-whole series again (apps/journal/matching.py) and writes the difference: new trips inserted,
-changed ones updated, trips that no longer exist deleted, unchanged rows left alone. Matching the
-whole series rather than the new fills alone is what makes the update and the rebuild the same
-function, so they cannot drift: a history import that delivers older fills after newer ones,
-or a fill seen twice, gives the journal the rebuild would give. A trade is found again by its
-opening fill, so the trader's notes and tags stay on it when later fills change its numbers.
+series (apps/journal/matching.py) and writes the difference: new trips inserted, changed ones
+updated, trips that no longer exist deleted, unchanged rows left alone. A trade is found again
+by its opening fill, so the trader's notes and tags stay on it when later fills change its
+numbers.
+
+An update matches from the series' last flat point (`JournalSeries`): the fills up to it form
+closed trips that a later fill cannot change, so only the fills after it are read and matched,
+and only the trades they open are compared. That is the rebuild's answer exactly, because the
+matcher's state at a flat point is its starting state. When the fills up to the flat point are
+not the ones counted there (a history import that delivers fills older than it, or a fill gone),
+the update matches the whole series again, as the rebuild does (`full=True`): so a fill seen
+late, or twice, still gives the journal the rebuild would give.
+
+The fills hook enqueues the update on commit; `sweep_journal_series` (beat) redoes the updates
+whose task was lost (a broker down), by each series' newest fill against the one its last
+update saw.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -23,7 +34,8 @@ from django.db import transaction
 from apps.core.tasks import enqueue_on_commit
 from apps.exchanges.models import ExchangeAccount
 from apps.journal.matching import FillIn, RoundTrip, match_fills, measure_risk, sort_key, stored
-from apps.journal.models import COMPUTED_FIELDS, DEFAULT_STOP_PERCENT, JournalSettings, JournalTrade
+from apps.journal.models import COMPUTED_FIELDS, DEFAULT_STOP_PERCENT, JournalSeries, JournalSettings, JournalTrade
+from apps.journal.selectors import unswept_series
 from apps.journal.services.excursions import enqueue_excursions
 from apps.trades.models import Fill, TradeGroup
 
@@ -44,11 +56,11 @@ class SeriesResult:
 
 def enqueue_journal_update(user_id: UUID, exchange_account_id: UUID | None, symbols: list[str]) -> None:
     """The `apps.trades.hooks` hook: update the journal in a worker, not in the fill's request.
-    A broker that is down loses only the update, which `manage.py rebuild_journal` redoes."""
+    A broker that is down loses only the update, which the beat's `sweep_journal_series` redoes."""
     from apps.journal.tasks import update_journal
 
     args = [str(user_id), str(exchange_account_id) if exchange_account_id else None, symbols]
-    enqueue_on_commit(update_journal, args=args, recovered_by="manage.py rebuild_journal")
+    enqueue_on_commit(update_journal, args=args, recovered_by="the journal sweep (beat)")
 
 
 def _planned_risk_per_unit(group: dict[str, Any]) -> Decimal | None:
@@ -66,25 +78,71 @@ def _planned_risk_per_unit(group: dict[str, Any]) -> Decimal | None:
     return None
 
 
-def _fills(*, user_id: UUID, exchange_account_id: UUID | None, symbol: str) -> list[tuple[FillIn, str]]:
-    rows = (
-        Fill.objects.filter(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
-        .values_list(
-            "id",
-            "side",
-            "price",
-            "quantity",
-            "fee",
-            "fee_asset",
-            "executed_at",
-            "order__group_id",
-            "venue",
-            "venue_trade_id",
-        )
-        .order_by()
+@dataclass(frozen=True)
+class _SeriesFill:
+    fill: FillIn
+    venue: str
+    venue_trade_id: str
+    created_at: datetime
+
+    @property
+    def key(self) -> tuple:
+        return sort_key(self.fill.executed_at, self.venue_trade_id, self.fill.id)
+
+
+def _fills(
+    *, user_id: UUID, exchange_account_id: UUID | None, symbol: str, since: datetime | None = None
+) -> list[_SeriesFill]:
+    """The series' fills in execution order; those executed at `since` or later when given."""
+    rows = Fill.objects.filter(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
+    if since is not None:
+        rows = rows.filter(executed_at__gte=since)
+    found = rows.order_by().values_list(
+        "id",
+        "side",
+        "price",
+        "quantity",
+        "fee",
+        "fee_asset",
+        "executed_at",
+        "order__group_id",
+        "venue",
+        "venue_trade_id",
+        "created_at",
     )
-    ordered = sorted(rows, key=lambda r: sort_key(r[6], r[9], r[0]))
-    return [(FillIn(*row[:8]), row[8]) for row in ordered]
+    return sorted((_SeriesFill(FillIn(*row[:8]), *row[8:]) for row in found), key=lambda f: f.key)
+
+
+def _series(*, user_id: UUID, exchange_account_id: UUID | None, symbol: str) -> JournalSeries:
+    """The series' row, locked for the update."""
+    series, _ = JournalSeries.objects.get_or_create(
+        user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol
+    )
+    return JournalSeries.objects.select_for_update().get(pk=series.pk)
+
+
+def _after_flat_point(series: JournalSeries) -> list[_SeriesFill] | None:
+    """The fills after the series' flat point, or None when the fills up to it are not the
+    ones counted there (the whole series is matched then)."""
+    if series.flat_fill_id is None or series.flat_executed_at is None:
+        return None
+    found = _fills(
+        user_id=series.user_id,
+        exchange_account_id=series.exchange_account_id,
+        symbol=series.symbol,
+        since=series.flat_executed_at,
+    )
+    flat_key = sort_key(series.flat_executed_at, series.flat_venue_trade_id, series.flat_fill_id)
+    head = [f for f in found if f.key <= flat_key]
+    earlier = Fill.objects.filter(
+        user_id=series.user_id,
+        exchange_account_id=series.exchange_account_id,
+        symbol=series.symbol,
+        executed_at__lt=series.flat_executed_at,
+    ).count()
+    if earlier + len(head) != series.flat_fill_count or not head or head[-1].fill.id != series.flat_fill_id:
+        return None
+    return found[len(head) :]
 
 
 def _trade(
@@ -131,25 +189,74 @@ def _risk_inputs(*, user_id: UUID, trips: list[RoundTrip]) -> dict:
 
 
 @transaction.atomic
-def update_journal_series(*, user_id: UUID, exchange_account_id: UUID | None, symbol: str) -> SeriesResult:
-    """Make the journal's trades of one series what its fills say (see the module docstring).
+def update_journal_series(
+    *, user_id: UUID, exchange_account_id: UUID | None, symbol: str, full: bool = False
+) -> SeriesResult:
+    """Make the journal's trades of one series what its fills say (see the module docstring);
+    `full` matches the whole series whatever its flat point says.
 
-    The account's row is locked for the transaction: two workers updating the same series at
-    once would both insert its new trips (the second then fails on the opening fill)."""
+    The account's row is locked for the transaction, and then the series' own: two workers
+    updating the same series at once would both insert its new trips (the second then fails on
+    the opening fill)."""
     if exchange_account_id is not None:
         ExchangeAccount.objects.select_for_update().filter(id=exchange_account_id).first()
-    fills = _fills(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
-    venue = fills[0][1] if fills else ""
-    matched = match_fills([f for f, _ in fills], symbol=symbol)
-    risk_inputs = _risk_inputs(user_id=user_id, trips=matched.trips)
-    trips = {trip.key[0]: trip for trip in matched.trips}
-    existing = {
-        t.opening_fill_id: t
-        for t in JournalTrade.objects.filter(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
-    }
-    stale = {key: t for key, t in existing.items() if key not in trips}
+    series = _series(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
+    tail = None if full else _after_flat_point(series)
+    fills = (
+        tail if tail is not None else _fills(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
+    )
+    matched = match_fills([f.fill for f in fills], symbol=symbol)
+    trades = JournalTrade.objects.filter(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
+    if tail is not None:
+        # The trades before the flat point are closed for good: only those opened after it can change.
+        trades = trades.filter(opening_fill_id__in=[f.fill.id for f in tail])
+    result = _write_trips(
+        matched.trips,
+        existing={t.opening_fill_id: t for t in trades},
+        user_id=user_id,
+        exchange_account_id=exchange_account_id,
+        symbol=symbol,
+        venue=fills[0].venue if fills else "",
+    )
+    _move_flat_point(series, fills, matched.flat_count, counted_before=0 if tail is None else series.flat_fill_count)
+    return result
+
+
+def _move_flat_point(series: JournalSeries, fills: list[_SeriesFill], flat_count: int, *, counted_before: int) -> None:
+    if flat_count:
+        flat = fills[flat_count - 1]
+        series.flat_fill_id, series.flat_executed_at = flat.fill.id, flat.fill.executed_at
+        series.flat_venue_trade_id, series.flat_fill_count = flat.venue_trade_id, counted_before + flat_count
+    elif not counted_before:
+        series.flat_fill_id, series.flat_executed_at, series.flat_venue_trade_id, series.flat_fill_count = (
+            None,
+            None,
+            "",
+            0,
+        )
+    # Every fill that arrived since the last update is among `fills`: an older one would have
+    # broken the count and the whole series would have been read.
+    newest = max((f.created_at for f in fills), default=None)
+    if newest is not None and (series.fills_seen_at is None or newest > series.fills_seen_at):
+        series.fills_seen_at = newest
+    series.save()
+
+
+def _write_trips(
+    trips: list[RoundTrip],
+    *,
+    existing: dict[Any, JournalTrade],
+    user_id: UUID,
+    exchange_account_id: UUID | None,
+    symbol: str,
+    venue: str,
+) -> SeriesResult:
+    """Insert, update and delete `existing` (by opening fill) so that it holds `trips`."""
+    risk_inputs = _risk_inputs(user_id=user_id, trips=trips)
+    by_key = {trip.key[0]: trip for trip in trips}
+    stale = {key: t for key, t in existing.items() if key not in by_key}
     changed, new = [], []
-    for key, trip in trips.items():
+    for key, trip in by_key.items():
         trade = _trade(
             trip,
             user_id=user_id,
@@ -196,5 +303,16 @@ def rebuild_journal(*, user_id: UUID | None = None) -> SeriesResult:
     series = fills.values_list("user_id", "exchange_account_id", "symbol").distinct()
     total = SeriesResult()
     for series_user, account_id, symbol in sorted(series, key=lambda s: (str(s[0]), str(s[1]), s[2])):
-        total += update_journal_series(user_id=series_user, exchange_account_id=account_id, symbol=symbol)
+        total += update_journal_series(user_id=series_user, exchange_account_id=account_id, symbol=symbol, full=True)
+    return total
+
+
+def sweep_journal_series() -> SeriesResult:
+    """Update every series whose newest fill came after its last update saw (or that none has
+    seen): the updates the fills hook enqueued and a broker lost. Run by beat; each series in
+    its own transaction, as `update_journal` does them."""
+    total = SeriesResult()
+    for user_id, account_id, symbol in unswept_series():
+        logger.info("journal sweep: updating %s %s %s, its update was lost", user_id, account_id, symbol)
+        total += update_journal_series(user_id=user_id, exchange_account_id=account_id, symbol=symbol)
     return total

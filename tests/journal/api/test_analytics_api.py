@@ -4,7 +4,7 @@ every number against pandas on random trades)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -118,7 +118,7 @@ QUERIES = {
     "symbol-breakdown": 1,
     "duration-profit": 1,
     "return-distribution": 1,
-    "time-distribution": 3,
+    "time-distribution": 2,
     "filter-options": 5,
 }
 
@@ -128,3 +128,24 @@ def test_each_endpoint_runs_a_fixed_number_of_queries(api, auth, week, django_as
     api.get("/api/v1/auth/me", **auth)
     with django_assert_num_queries(QUERIES[name]):
         assert api.get(f"{URL}/{name}?symbol=BTC_USDT", **auth).status_code == 200
+
+
+def test_a_long_equity_curve_is_thinned_to_max_points_and_says_so(api, auth, week):
+    body = api.get(f"{URL}/equity-curve?max_points=4", **auth).json()
+    assert (body["total_points"], body["downsampled"], len(body["data"])) == (4, False, 4)
+    # Past max_points: the first and last trade, and the low and high of each of (6 - 2) // 2 runs.
+    JournalTradeFactory(user=week[0].user, closed_at=week[-1].closed_at + timedelta(days=1), net_pnl=Decimal("1"))
+    body = api.get(f"{URL}/equity-curve?max_points=4", **auth).json()
+    assert (body["total_points"], body["downsampled"]) == (5, True)
+    assert [p["cumulative_pnl"] for p in body["data"]] == ["100", "-30", "171"]
+
+
+@pytest.mark.parametrize("value", ["3", "100001", "many", ""])
+def test_the_equity_curve_refuses_a_bad_max_points(api, auth, value):
+    response = api.get(f"{URL}/equity-curve?max_points={value}", **auth)
+    assert response.status_code == 400
+    assert "max_points" in response.json()["error"]["message"]
+
+
+def test_max_points_is_the_equity_curves_alone(api, auth):
+    assert api.get(f"{URL}/overview?max_points=10", **auth).status_code == 400
