@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.api_schema import SPECTACULAR_SETTINGS as API_SCHEMA
 from config.env import env, networks, required, required_list
 
 # siwe's grammar redefines core ABNF rules on import; abnf warns about it every time.
@@ -186,53 +187,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+
+def _every(task: str, **interval: int) -> dict[str, object]:
+    return {"task": task, "schedule": timedelta(**interval)}
+
+
 # Synced into django-celery-beat's tables when beat starts; editable in the admin from then on.
 CELERY_BEAT_SCHEDULE = {
-    "purge-expired-credentials": {
-        "task": "apps.accounts.tasks.purge_expired_credentials",
-        "schedule": timedelta(hours=1),
-    },
-    "index-chain": {
-        "task": "apps.jobs.tasks.index_chain",
-        "schedule": timedelta(seconds=5),
-    },
-    "expire-overdue-jobs": {
-        "task": "apps.jobs.tasks.expire_overdue_jobs",
-        "schedule": timedelta(seconds=60),
-    },
-    "poll-proofs": {
-        "task": "apps.jobs.tasks.poll_proofs",
-        "schedule": timedelta(seconds=30),
-    },
-    "tick-market": {
-        "task": "apps.exchanges.tasks.tick_market",
-        "schedule": timedelta(seconds=2),
-    },
-    "sync-trade-groups": {
-        "task": "apps.trades.tasks.sync_trade_groups",
-        "schedule": timedelta(seconds=3),
-    },
-    "expire-orders": {
-        "task": "apps.trades.tasks.expire_orders",
-        "schedule": timedelta(seconds=10),
-    },
-    "watch-risk": {
-        "task": "apps.trades.tasks.watch_risk",
-        "schedule": timedelta(seconds=60),
-    },
-    "resume-history-imports": {
-        "task": "apps.trades.tasks.resume_history_imports",
-        "schedule": timedelta(seconds=60),
-    },
-    "remove-orphan-journal-files": {
-        "task": "apps.journal.tasks.remove_orphan_journal_files",
-        "schedule": timedelta(hours=1),
-    },
+    "purge-expired-credentials": _every("apps.accounts.tasks.purge_expired_credentials", hours=1),
+    "index-chain": _every("apps.jobs.tasks.index_chain", seconds=5),
+    "expire-overdue-jobs": _every("apps.jobs.tasks.expire_overdue_jobs", seconds=60),
+    "poll-proofs": _every("apps.jobs.tasks.poll_proofs", seconds=30),
+    "tick-market": _every("apps.exchanges.tasks.tick_market", seconds=2),
+    "sync-trade-groups": _every("apps.trades.tasks.sync_trade_groups", seconds=3),
+    "expire-orders": _every("apps.trades.tasks.expire_orders", seconds=10),
+    "watch-risk": _every("apps.trades.tasks.watch_risk", seconds=60),
+    "resume-history-imports": _every("apps.trades.tasks.resume_history_imports", seconds=60),
+    "remove-orphan-journal-files": _every("apps.journal.tasks.remove_orphan_journal_files", hours=1),
     # The journal updates a down broker lost (apps/journal/services/updates.py).
-    "sweep-journal-series": {
-        "task": "apps.journal.tasks.sweep_journal_series",
-        "schedule": timedelta(minutes=5),
-    },
+    "sweep-journal-series": _every("apps.journal.tasks.sweep_journal_series", minutes=5),
 }
 
 # --- auth -----------------------------------------------------------------------------------
@@ -346,27 +320,8 @@ REST_FRAMEWORK = {
         "pairing": env.str("THROTTLE_PAIRING", default="10/min"),
     },
 }
-SPECTACULAR_SETTINGS = {
-    "TITLE": "HavenCap trading and agent-jobs platform",
-    "DESCRIPTION": "Every endpoint of the five seed documents, each family in its own envelope.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api",
-    # Swagger UI and Redoc from drf-spectacular-sidecar's pinned copies, served by WhiteNoise.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # Several seeds name different choice sets `side` and `status`: name each one here.
-    "ENUM_NAME_OVERRIDES": {
-        "UserStatusEnum": "apps.accounts.models.Status",
-        "UserRoleEnum": "apps.accounts.models.Role",
-        # Seed 004's user objects: a pending user's role reads PENDING.
-        "AppUserRoleEnum": ["ADMIN", "OPERATOR", "VIEWER", "PENDING"],
-        "AgentWalletStatusEnum": "apps.exchanges.models.AgentWalletStatus",
-        "OrderSideEnum": [("BUY", "BUY"), ("SELL", "SELL")],
-    },
-}
+# drf-spectacular's are constants, nothing read from the environment: kept in config/api_schema.py.
+SPECTACULAR_SETTINGS = API_SCHEMA
 
 # --- security -------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
