@@ -47,23 +47,21 @@ def _check_stop_side(group: TradeGroup, stop: Decimal) -> None:
         # A filled trade may lock in profit, but a stop past the market would fire at once.
         market = venue_for(group.exchange_account).fetch_price(group.symbol)
         if (buy and stop >= market) or (not buy and stop <= market):
-            where = "below" if buy else "above"
-            raise ApiError(
-                status=400,
-                code="VALIDATION_ERROR",
-                message=f"stop_loss_price: must be {where} the market price {market.normalize():f} for a {group.side}.",
-                details={"stop_loss_price": [f"Must be {where} the market price for a {group.side}."]},
-            )
+            raise _stop_on_the_wrong_side(group, "market price", f" {market.normalize():f}")
         return
     entry = _reference_price(group)
     if (buy and stop >= entry) or (not buy and stop <= entry):
-        where = "below" if buy else "above"
-        raise ApiError(
-            status=400,
-            code="VALIDATION_ERROR",
-            message=f"stop_loss_price: must be {where} the entry price for a {group.side}.",
-            details={"stop_loss_price": [f"Must be {where} the entry price for a {group.side}."]},
-        )
+        raise _stop_on_the_wrong_side(group, "entry price")
+
+
+def _stop_on_the_wrong_side(group: TradeGroup, reference: str, value: str = "") -> ApiError:
+    where = "below" if group.side == "buy" else "above"
+    return ApiError(
+        status=400,
+        code="VALIDATION_ERROR",
+        message=f"stop_loss_price: must be {where} the {reference}{value} for a {group.side}.",
+        details={"stop_loss_price": [f"Must be {where} the {reference} for a {group.side}."]},
+    )
 
 
 @transaction.atomic
