@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.exchanges.venues.base import quote_asset
-from apps.journal.api.analytics import ENDPOINTS
+from apps.journal.api.analytics import ENDPOINTS, EQUITY_CURVE_MAX_POINTS
 from apps.journal.forms import page_filters
 from apps.journal.page_rows import held, money, tone
 from apps.journal.pages_trades import filter_context
@@ -142,7 +142,11 @@ def quote_of(symbols: list[str]) -> str:
 @require_GET
 def analytics_page(request: HttpRequest) -> HttpResponse:
     chosen = page_filters(request.GET)
-    found = {name: body(request.user, chosen.filters) for name, body, *_ in ENDPOINTS if name != "filter-options"}
+    # The API's defaults: a chart of a long history draws the thinned curve, exact at every point.
+    options = {"max_points": EQUITY_CURVE_MAX_POINTS}
+    found = {
+        name: body(request.user, chosen.filters, options) for name, body, *_ in ENDPOINTS if name != "filter-options"
+    }
     context = filter_context(request, chosen)
     quote = quote_of(context["options"]["symbols"])
     overview = found["overview"]
