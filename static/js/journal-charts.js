@@ -82,6 +82,9 @@
       series = chart.addSeries(charts.LineSeries, { color: "#626b7d", lineWidth: 2, priceFormat, autoscaleInfoProvider });
       series.setData(increasing(data.fills.map((f) => ({ time: f.time, value: Number(f.price) }))));
     }
+    // On a phone the axis labels alone (coloured as the legend below the chart) leave room for
+    // the candles; the titles beside them would cover the chart's right third.
+    const narrow = window.matchMedia("(max-width: 30rem)").matches;
     for (const line of data.lines) {
       series.createPriceLine({
         price: Number(line.price),
@@ -89,7 +92,7 @@
         lineWidth: line.kind === "entry" || line.kind === "exit" ? 2 : 1,
         lineStyle: line.kind === "stop" || line.kind === "target" ? charts.LineStyle.Dashed : charts.LineStyle.Solid,
         axisLabelVisible: true,
-        title: line.title,
+        title: narrow ? "" : line.title,
       });
     }
     if (charts.createSeriesMarkers && data.fills.length) {
