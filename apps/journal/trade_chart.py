@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.core.errors import ApiError
 from apps.exchanges.selectors import account_for
-from apps.exchanges.venues.base import MAX_CANDLES, TIMEFRAMES, Candle
+from apps.exchanges.venues.base import MAX_CANDLES, TIMEFRAMES, Candle, finest_timeframe_reaching
 from apps.trades.models import Fill, Order, OrderRole
 from apps.trades.pages_market import candle_json, read
 from apps.trades.templatetags.trading import amount
@@ -55,12 +55,9 @@ class TradeChart:
 
 
 def timeframe_for(opened_at: datetime, closed_at: datetime, now: datetime) -> str | None:
-    """The finest timeframe whose last MAX_CANDLES periods start before the trade's margin."""
-    for name, seconds in sorted(TIMEFRAMES.items(), key=lambda item: item[1]):
-        margin = max((closed_at - opened_at).total_seconds() * MARGIN_SHARE, seconds * MARGIN_PERIODS)
-        if (now - opened_at).total_seconds() + margin <= seconds * (MAX_CANDLES - 1):
-            return name
-    return None
+    """The finest timeframe whose candles reach back to the trade and its margin before it."""
+    margin = timedelta(seconds=(closed_at - opened_at).total_seconds() * MARGIN_SHARE)
+    return finest_timeframe_reaching(opened_at, now, margin=margin, margin_periods=MARGIN_PERIODS)
 
 
 def _candles(*, user: User, trade: TradeLine, timeframe: str) -> list[Candle]:

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from apps.exchanges.models import PaperCandle
 from apps.exchanges.paper.candles import period_start
+from apps.exchanges.venues.base import finest_timeframe_reaching
 from apps.journal import tasks
 from apps.journal.models import JournalTrade
-from apps.journal.services.excursions import _timeframe_reaching, excursions, measure_excursions
+from apps.journal.services.excursions import excursions, measure_excursions
 from apps.journal.services.updates import update_journal_series
 from tests.exchanges import conftest as exchange_fixtures
 from tests.exchanges.factories import ApiKeyAccountFactory, ExchangeAccountFactory
@@ -96,7 +97,7 @@ def test_a_trade_without_candles_stays_unmeasured(user):
 )
 def test_the_finest_timeframe_that_reaches_back_to_the_entry_is_asked_for(age, timeframe):
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    assert _timeframe_reaching(now - age, now) == timeframe
+    assert finest_timeframe_reaching(now - age, now) == timeframe
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ candle as the other tick wrote it: one price of one minute, never a failed tick.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,15 +19,9 @@ from django.utils import timezone
 
 from apps.exchanges.models import PaperCandle
 from apps.exchanges.paper.ledger import tidy
-from apps.exchanges.venues.base import TIMEFRAMES, Candle
+from apps.exchanges.venues.base import TIMEFRAMES, Candle, period_start
 
 RETENTION = timedelta(days=2)
-
-
-def period_start(moment: datetime, seconds: int = 60) -> datetime:
-    """The start (UTC) of the period of `seconds` that holds `moment`."""
-    stamp = int(moment.timestamp())
-    return datetime.fromtimestamp(stamp - stamp % seconds, tz=UTC)
 
 
 def record(prices: dict[str, Decimal], *, at: datetime | None = None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -121,6 +121,25 @@ class TradePage:
 # Candle periods the pages ask for, and their length in seconds.
 TIMEFRAMES = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
 MAX_CANDLES = 500
+
+
+def period_start(moment: datetime, seconds: int = 60) -> datetime:
+    """The start (UTC) of the period of `seconds` that holds `moment`."""
+    stamp = int(moment.timestamp())
+    return datetime.fromtimestamp(stamp - stamp % seconds, tz=UTC)
+
+
+def finest_timeframe_reaching(
+    start: datetime, now: datetime, *, margin: timedelta = timedelta(0), margin_periods: int = 0
+) -> str | None:
+    """The finest timeframe whose last MAX_CANDLES candles (the last one holding `now`) reach back
+    to `start`, less `margin` or `margin_periods` of its own periods, whichever is longer; None
+    when even the coarsest does not. Venues answer the last N candles, not a window in the past."""
+    for name, seconds in sorted(TIMEFRAMES.items(), key=lambda item: item[1]):
+        reach = start - max(margin, timedelta(seconds=seconds * margin_periods))
+        if now - period_start(reach, seconds) < timedelta(seconds=seconds * MAX_CANDLES):
+            return name
+    return None
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,16 @@ from django.utils import timezone
 from apps.core.tasks import enqueue_on_commit
 from apps.exchanges.crypto import InvalidToken
 from apps.exchanges.models import ExchangeAccount, PaperCandle
-from apps.exchanges.paper.candles import period_start
 from apps.exchanges.venues import PAPER, venue_for
-from apps.exchanges.venues.base import MAX_CANDLES, TIMEFRAMES, Venue, VenueError, VenueUnavailable
+from apps.exchanges.venues.base import (
+    MAX_CANDLES,
+    TIMEFRAMES,
+    Venue,
+    VenueError,
+    VenueUnavailable,
+    finest_timeframe_reaching,
+    period_start,
+)
 from apps.journal.models import JournalTrade
 
 logger = logging.getLogger(__name__)
@@ -68,16 +75,8 @@ def _paper_range(symbol: str, start: datetime, end: datetime) -> tuple[Decimal |
     return found["low"], found["high"]
 
 
-def _timeframe_reaching(start: datetime, now: datetime) -> str | None:
-    """The finest timeframe whose last MAX_CANDLES periods (up to now) include `start`."""
-    for name, seconds in sorted(TIMEFRAMES.items(), key=lambda item: item[1]):
-        if now - period_start(start, seconds) < timedelta(seconds=seconds * MAX_CANDLES):
-            return name
-    return None
-
-
 def _venue_range(venue: Venue, symbol: str, start: datetime, end: datetime) -> tuple[Decimal | None, Decimal | None]:
-    timeframe = _timeframe_reaching(start, timezone.now())
+    timeframe = finest_timeframe_reaching(start, timezone.now())
     if timeframe is None:
         return None, None
     period = timedelta(seconds=TIMEFRAMES[timeframe])
