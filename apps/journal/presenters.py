@@ -14,7 +14,7 @@ from uuid import UUID
 from django.urls import reverse
 
 from apps.core.fields import iso_z, plain_amount
-from apps.core.rows import Row, sqlite_decimal
+from apps.core.rows import Row
 from apps.journal.analytics import Bucket, ratio
 from apps.journal.models import JournalEntry, JournalImage, JournalSettings, JournalStorageUsage, JournalTag
 
@@ -111,20 +111,16 @@ def present_entry(entry: JournalEntry) -> dict[str, Any]:
 
 
 # --- analytics (apps/journal/analytics.py) ------------------------------------------------------
-
-
-def _exact(value: Any) -> Any:
-    # SQLite sums NUMERIC columns as floats (PostgreSQL hands back exact Decimals).
-    return sqlite_decimal(value) if isinstance(value, float) else value
+# Rows come through apps.core.rows, which already reads SQLite's float NUMERICs as Decimals.
 
 
 def _money(value: Any) -> str:
     """A sum as a decimal string; a sum over no rows (NULL) is 0."""
-    return plain_amount(_exact(value) if value is not None else 0)
+    return plain_amount(value if value is not None else 0)
 
 
 def _ratio(numerator: Any, denominator: Any) -> str | None:
-    return plain_amount(ratio(_exact(numerator or 0), _exact(denominator or 0)))
+    return plain_amount(ratio(numerator or 0, denominator or 0))
 
 
 def _sums(row: Row | None) -> dict[str, Any]:
@@ -139,7 +135,7 @@ def _sums(row: Row | None) -> dict[str, Any]:
 
 
 def present_overview(row: Row) -> dict[str, Any]:
-    lost = _exact(row["lost"] or 0)
+    lost = row["lost"] or 0
     return {
         "trade_count": int(row["trade_count"]),
         "win_count": int(row["win_count"] or 0),
@@ -151,8 +147,8 @@ def present_overview(row: Row) -> dict[str, Any]:
         "gross_pnl": _money(row["gross_pnl"]),
         "net_pnl": _money(row["net_pnl"]),
         "fees": _money(row["fees"]),
-        "largest_win": plain_amount(_exact(row["largest_win"])),
-        "largest_loss": plain_amount(_exact(row["largest_loss"])),
+        "largest_win": plain_amount(row["largest_win"]),
+        "largest_loss": plain_amount(row["largest_loss"]),
         "max_drawdown": _money(row["max_drawdown"]),
     }
 
