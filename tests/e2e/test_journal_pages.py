@@ -126,6 +126,10 @@ def test_the_journal_table_and_entries_fit_a_phone(chromium: Browser, live_serve
     page = phone_page(chromium, live_server.url, demo_trader, "/journal")
     expect(page.locator("tr[data-trade-id]")).to_have_count(25)
     expect(page.locator(".pager")).to_contain_text("Page 1 of 3")
+    # Entry, exit and fees give way to what fits; the page says where they are.
+    expect(page.locator("th", has_text="Fees")).to_be_hidden()
+    expect(page.get_by_text("are on each trade's page")).to_be_visible()
+    expect(page.locator("tr[data-trade-id] .tags.phone-only").first).to_be_visible()
     assert_fits(page)
     save_screenshot(page, "journal-list-390")
 
