@@ -12,7 +12,6 @@ with one read of the venue's open orders (`refresh_orders`).
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -27,10 +26,9 @@ from apps.exchanges.venues.base import (
     Venue,
     VenueError,
     VenueOrder,
-    VenueTrade,
 )
-from apps.trades.hooks import fills_recorded
-from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Fill, Order, OrderRole, OrderStatus
+from apps.trades.fills import fills_missing, record_order_fills
+from apps.trades.models import FINAL_ORDER_STATUSES, LIVE_ORDER_STATUSES, Order, OrderRole, OrderStatus
 from apps.trades.streams import order_event, publish_balance, publish_order
 
 if TYPE_CHECKING:
@@ -101,69 +99,6 @@ def _status_of(found: VenueOrder) -> str:
     return status
 
 
-def _order_trades(venue: Venue, order: Order) -> list[VenueTrade]:
-    return venue.fetch_order_trades(symbol=order.symbol, venue_order_id=order.venue_order_id)
-
-
-def _record_fills(venue: Venue, order: Order, answer: VenueOrder | None = None) -> None:
-    """Save the order's venue trades as `Fill` rows, once each: the history import may have saved
-    some first, and those are only linked to the order. A venue that cannot list them now is asked
-    again on the next refresh, since the recorded quantity stays short of the filled one. The
-    trades an `answer` carries are the ones its call made: not read again, and too new to have
-    been imported."""
-    made_now = answer is not None and answer.trades is not None
-    try:
-        trades = list(answer.trades) if made_now else _order_trades(venue, order)
-    except VenueError as exc:
-        logger.warning("Could not read the fills of order %s: %s", order.id, exc.detail)
-        return
-    if not trades:
-        return
-    common = {"user_id": order.user_id, "venue": order.exchange_account.exchange_name}
-    Fill.objects.bulk_create(
-        [
-            Fill(
-                **common,
-                exchange_account=order.exchange_account,
-                venue_order_id=order.venue_order_id,
-                order=order,
-                symbol=trade.symbol,
-                venue_trade_id=trade.trade_id,
-                side=trade.side,
-                price=trade.price,
-                quantity=trade.quantity,
-                fee=trade.fee,
-                fee_asset=trade.fee_asset,
-                realized_pnl=trade.realized_pnl,
-                executed_at=trade.executed_at,
-            )
-            for trade in trades
-        ],
-        ignore_conflicts=True,  # the unique (user, venue, symbol, trade id) row already there
-    )
-    if not made_now:
-        _link_imported(order, trades)
-    # Some may have been there already; the journal's update is idempotent, so it is told anyway.
-    fills_recorded(user_id=order.user_id, exchange_account_id=order.exchange_account_id, symbols=[order.symbol])
-
-
-def _link_imported(order: Order, trades: list[VenueTrade]) -> None:
-    common = {"user_id": order.user_id, "venue": order.exchange_account.exchange_name}
-    Fill.objects.filter(
-        **common,
-        symbol__in={trade.symbol for trade in trades},
-        venue_trade_id__in=[trade.trade_id for trade in trades],
-        order__isnull=True,
-    ).update(order=order, venue_order_id=order.venue_order_id)
-
-
-def _fills_missing(order: Order) -> bool:
-    if order.filled_quantity <= 0:
-        return False
-    recorded = sum((f.quantity for f in Fill.objects.filter(order=order)), Decimal(0))
-    return recorded < order.filled_quantity
-
-
 def _publish_balances(venue: Venue, order: Order) -> None:
     try:
         balances = venue.fetch_balance()
@@ -197,8 +132,8 @@ def _apply(venue: Venue, order: Order, found: VenueOrder) -> bool:
     if changed:
         _copy(order, found)
         order.save(update_fields=["status", "venue_order_id", "filled_quantity", "average_price", "updated_at"])
-    if filled_more or _fills_missing(order):
-        _record_fills(venue, order, found)
+    if filled_more or fills_missing(order):
+        record_order_fills(venue, order, found)
     if changed:
         publish_order(order)
     if filled_more:
@@ -335,7 +270,7 @@ def submit_orders(*, account: ExchangeAccount, orders: list[Order], created_here
         if isinstance(answer, VenueError) and not is_refusal(answer):
             continue  # its fate is unknown: nothing a trader sees has changed yet
         if order.filled_quantity > 0:
-            _record_fills(venue, order, None if isinstance(answer, VenueError) else answer)
+            record_order_fills(venue, order, None if isinstance(answer, VenueError) else answer)
         publish_order(order)
         if order.filled_quantity > 0:
             _publish_balances(venue, order)
@@ -384,7 +319,7 @@ def refresh_order(*, order: Order) -> Order:
             return Order.objects.get(id=order.id)
     with transaction.atomic():
         order = _locked(order.id)
-        if order.status not in LIVE_ORDER_STATUSES and not _fills_missing(order):
+        if order.status not in LIVE_ORDER_STATUSES and not fills_missing(order):
             return order
         venue = venue_for(order.exchange_account)
         found = _find_on_venue(venue, order)
