@@ -53,6 +53,7 @@ urlpatterns = [
     path("admin/logout/", RedirectView.as_view(url="/logout", query_string=False)),
     path("admin/", admin.site.urls),
     path("", include("apps.jobs.page_urls")),
+    path("", include("apps.indexer.page_urls")),
     path("", include("apps.accounts.page_urls")),
     path("", include("apps.exchanges.page_urls")),
     path("", include("apps.trades.page_urls")),
