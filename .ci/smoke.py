@@ -81,6 +81,29 @@ def journal_has_demo_trades(base: str, token: str) -> int:
     return overview.json()["trade_count"]
 
 
+def chain_is_indexed(base: str, token: str, deadline: float) -> int:
+    """A personal API token reads the chain index, which the worker fills from block 0 on its own:
+    /api/v1/health names an indexed block once it has caught up with the demo chain."""
+    auth = {"Authorization": f"Bearer {token}"}
+    created = httpx.post(f"{base}/api/user/token", headers=auth, timeout=10)
+    assert created.status_code == 201, created.text
+    api_token = created.json()["token"]
+    assert api_token.startswith("hc_live_"), created.text
+    bearer = {"Authorization": f"Bearer {api_token}"}
+    while True:
+        health = httpx.get(f"{base}/api/v1/health", headers=bearer, timeout=10)
+        assert health.status_code == 200, health.text
+        body = health.json()
+        if body["last_indexed_block"] is not None and body["last_indexed_block"] >= 1:
+            break
+        assert time.monotonic() < deadline, f"the chain was not indexed in time: {body}"
+        time.sleep(2)
+    listed = httpx.get(f"{base}/api/v1/transactions", headers=bearer, params={"page_size": 5}, timeout=10)
+    assert listed.status_code == 200 and listed.json()["total_results"] > 0, listed.text
+    assert httpx.get(f"{base}/chain", timeout=10).status_code == 200
+    return body["last_indexed_block"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8080)
@@ -108,9 +131,11 @@ def main() -> int:
     price = asyncio.run(ws_round_trip(ws_url, token, user_id))
     journal_trades = journal_has_demo_trades(base, token)
     trade_on_paper(base, token, price)
+    indexed = chain_is_indexed(base, token, time.monotonic() + 120)
     print(
         "make run serves /health, /health/ready, the pages, the API, the chain config, WebSockets "
-        f"with the market feed, a paper trade, and a journal of {journal_trades} demo trades"
+        f"with the market feed, a paper trade, a journal of {journal_trades} demo trades, and the "
+        f"chain index up to block {indexed}"
     )
     return 0
 
