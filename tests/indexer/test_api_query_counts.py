@@ -34,7 +34,9 @@ def chain():
         for _ in range(2):
             tx = TransactionFactory(block=block, from_address=WALLET)
             TokenTransferFactory(transaction=tx, token_address=usdc.address, to_address=WALLET)
-            TokenTransferFactory(transaction=tx, token_address=nft.address, standard=Token.ERC721, amount=None, token_id=1)
+            TokenTransferFactory(
+                transaction=tx, token_address=nft.address, standard=Token.ERC721, amount=None, token_id=1
+            )
             made.append(tx)
     return made
 
@@ -45,14 +47,14 @@ def client(api, user):
     return api
 
 
-
-
 # count, page, transfers, tokens, prices
 LIST_QUERIES = 5
 
 
 @pytest.mark.parametrize("query", ["", f"?address={WALLET}", "?from_date=2026-01-01T00:00:00Z&sort=timestamp"])
-def test_a_transaction_page_costs_the_same_few_queries_whatever_its_rows(client, chain, django_assert_num_queries, query):
+def test_a_transaction_page_costs_the_same_few_queries_whatever_its_rows(
+    client, chain, django_assert_num_queries, query
+):
     client.get(f"/api/v1/transactions{query}")  # warm the token's cache and last-used stamp
     # One more: the API token's lookup.
     with django_assert_num_queries(LIST_QUERIES + 1) as captured:

@@ -53,17 +53,19 @@ def _wallet_summary(params: dict[str, Any]) -> dict[str, Any]:
         token = entry["token"] or {}
         symbol, decimals = token.get("symbol") or None, token.get("decimals")
         net = entry["net_raw"]
-        if entry["standard"] == "ERC-721" or decimals is None:
-            display = f"{net} " + ("items" if entry["standard"] == "ERC-721" else "raw units")
+        if entry["standard"] == "ERC-721":
+            display = f"{net} {symbol or 'NFT'}"  # items held, net
+        elif decimals is None:
+            display = f"{net} raw units" + (f" {symbol}" if symbol else "")
         else:
-            display = ("-" if net < 0 else "") + format_units(abs(net), decimals)
+            display = ("-" if net < 0 else "") + format_units(abs(net), decimals) + (f" {symbol}" if symbol else "")
         tokens.append(
             {
                 "contract_address": entry["token_address"],
                 "symbol": symbol,
                 "standard": entry["standard"],
                 "net_raw": str(net),
-                "net_display": display + (f" {symbol}" if symbol else ""),
+                "net_display": display,
             }
         )
     return {
