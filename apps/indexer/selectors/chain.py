@@ -13,7 +13,12 @@ transaction dict carries:
 
 The address filter is a UNION of four id sets (sent, received, token sent, token received),
 each read through its (address, block_timestamp) index, instead of an OR over a join that
-PostgreSQL can only answer by scanning.
+PostgreSQL can only answer by scanning. Measured with EXPLAIN ANALYZE on PostgreSQL at 300k
+transactions and 300k transfers (5,000 wallets): an address's page is four bitmap index scans
+(tx_from/tx_to/transfer_from/transfer_to_time_idx, with the date bounds in the index condition),
+a hash of the ids, a primary-key lookup per id and a top-20 sort: 0.6-2.9 ms, its count 0.5-0.9
+ms. The unfiltered newest page walks tx_time_idx backwards (0.07 ms); its exact count is a scan
+of the table (60-70 ms at 300k rows), the cost the seed's `total_results` asks for.
 """
 
 from __future__ import annotations
