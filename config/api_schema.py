@@ -20,5 +20,8 @@ SPECTACULAR_SETTINGS = {
         "AppUserRoleEnum": ["ADMIN", "OPERATOR", "VIEWER", "PENDING"],
         "AgentWalletStatusEnum": "apps.exchanges.models.AgentWalletStatus",
         "OrderSideEnum": [("BUY", "BUY"), ("SELL", "SELL")],
+        # Seed 004's chain reads: a transaction's receipt status and the indexer's health.
+        "ChainTransactionStatusEnum": ["success", "failed"],
+        "ChainHealthStatusEnum": ["ok", "degraded"],
     },
 }

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.accounts.urls import app_api_urlpatterns, desk_api_urlpatterns
 from apps.core import health, metrics
+from apps.indexer.urls import chain_api_urlpatterns, devbe_urlpatterns
 from apps.trades.urls import app_api_urlpatterns as trades_app_api_urlpatterns
 from apps.trades.urls import desk_api_urlpatterns as trades_desk_api_urlpatterns
 
@@ -41,6 +42,8 @@ urlpatterns = [
         ),
         name="redoc",
     ),
+    # Seed 004's chain reads come first: /api/v1/health is theirs (the desk has /health).
+    path("api/v1/", include(chain_api_urlpatterns)),
     path("api/v1/", include(desk_api_urlpatterns)),
     path("api/v1/", include("apps.jobs.urls")),
     path("api/v1/", include("apps.exchanges.urls")),
@@ -48,6 +51,7 @@ urlpatterns = [
     path("api/v1/", include("apps.journal.urls")),
     path("api/", include(trades_app_api_urlpatterns)),
     path("api/", include(app_api_urlpatterns)),
+    path("api/", include(devbe_urlpatterns)),
     # The admin signs in and out through the platform's own session, like every other page.
     path("admin/login/", RedirectView.as_view(url="/login?next=/admin/", query_string=False)),
     path("admin/logout/", RedirectView.as_view(url="/logout", query_string=False)),
