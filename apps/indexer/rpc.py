@@ -145,10 +145,11 @@ class BatchRpc:
             if len(chunk) == 1:
                 raise RpcError(None, "the node refused a single call") from None
             self._shrink(len(chunk) // 2)
-            size = min(self.batch_size, len(chunk) // 2)
+            # The size is read again for every piece: a piece refused below shrinks the rest.
             results: list[Any] = []
-            for i in range(0, len(chunk), size):
-                results.extend(self._send(chunk[i : i + size]))
+            while len(results) < len(chunk):
+                size = min(self.batch_size, len(chunk) // 2)
+                results.extend(self._send(chunk[len(results) : len(results) + size]))
             return results
         self._grow(len(chunk))
         return answered

@@ -226,6 +226,7 @@ class RefusingProxy:
         self.upstream, self.limit, self.mode = upstream, limit, mode
         self.batch_sizes: list[int] = []
         self.fail_method: str | None = None
+        self.missing_method: str | None = None  # answered "method not found", as older nodes do
         self.lock = threading.Lock()
         proxy = self
 
@@ -241,6 +242,10 @@ class RefusingProxy:
                     proxy.batch_sizes.append(len(calls_list))
                 if proxy.fail_method and any(c["method"] == proxy.fail_method for c in calls_list):
                     return self._answer(502, b"<html>bad gateway</html>")
+                if proxy.missing_method and all(c["method"] == proxy.missing_method for c in calls_list):
+                    missing = {"code": -32601, "message": "the method does not exist/is not available"}
+                    errors = [{"jsonrpc": "2.0", "id": c["id"], "error": missing} for c in calls_list]
+                    return self._answer(200, json.dumps(errors).encode())
                 if len(calls_list) > proxy.limit:
                     if proxy.mode == "413":
                         return self._answer(413, b"request entity too large")
