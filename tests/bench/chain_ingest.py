@@ -103,22 +103,28 @@ def run_bare(url: str, head: int, args: argparse.Namespace) -> tuple[float, int]
 
 
 def run_indexer(url: str, head: int, args: argparse.Namespace) -> tuple[float, int]:
+    """One backfill range over the whole chain, as a Celery task runs it (the next batch read
+    while this one is written), into empty chain tables."""
+    import logging
+
     from web3 import HTTPProvider, Web3
 
-    from apps.indexer.ingest.service import ingest_block_range
-    from apps.indexer.models import Block, Token, TokenTransfer
+    from apps.indexer.ingest.backfill import create_backfill_ranges, run_backfill_range
+    from apps.indexer.models import BackfillRange, Block, Token, TokenTransfer
     from apps.indexer.rpc import BatchRpc
 
+    logging.getLogger("apps.indexer").setLevel(logging.WARNING)  # not a line per batch here
     Block.objects.all().delete()
     Token.objects.all().delete()
+    BackfillRange.objects.all().delete()
     rpc = BatchRpc(url, timeout=60, max_batch=args.rpc_batch, max_in_flight=args.workers)
     w3 = Web3(HTTPProvider(url))
+    (backfill,) = create_backfill_ranges(start=0, end=head, chunk=head + 1)
     began = time.perf_counter()
-    for start in range(0, head + 1, args.batch_blocks):
-        ingest_block_range(rpc=rpc, w3=w3, start=start, end=min(head, start + args.batch_blocks - 1))
+    done = run_backfill_range(range_id=backfill.pk, rpc=rpc, w3=w3, batch_size=args.batch_blocks)
     seconds = time.perf_counter() - began
-    if Block.objects.count() != head + 1:
-        raise SystemExit("the indexer stored a different number of blocks than it read")
+    if done.state != BackfillRange.DONE or Block.objects.count() != head + 1:
+        raise SystemExit(f"the backfill did not store every block: {done.state} {done.error}")
     return seconds, TokenTransfer.objects.count()
 
 

@@ -32,7 +32,9 @@ class IngestResult:
     last_hash: str
 
 
-def ingest_block_range(*, rpc: BatchRpc, w3: Web3, start: int, end: int) -> IngestResult:
+def ingest_block_range(
+    *, rpc: BatchRpc, w3: Web3, start: int, end: int, fetched: list[FetchedBlock] | None = None
+) -> IngestResult:
     """Fetch blocks start..end (inclusive) and store what is not stored yet, in one transaction.
 
     1. Fetch everything first (blocks, receipts, new tokens' metadata, prices): a node that goes
@@ -43,8 +45,11 @@ def ingest_block_range(*, rpc: BatchRpc, w3: Web3, start: int, end: int) -> Inge
     3. In one transaction: drop stored blocks in the range with another hash (a branch that
        lost; CASCADE takes their rows), then bulk-insert the rest. Blocks stored with the same
        hash are left alone, so re-ingesting a range writes nothing twice.
-    Raises ChainMoved, BlockMissing, or one of rpc.NODE_ERRORS."""
-    fetched = fetch_blocks(rpc, start, end)
+    `fetched` is fetch_blocks(rpc, start, end) when the caller read it ahead (a backfill reads
+    the next batch while this one is written). Raises ChainMoved, BlockMissing, or one of
+    rpc.NODE_ERRORS."""
+    if fetched is None:
+        fetched = fetch_blocks(rpc, start, end)
     stored = dict(Block.objects.filter(number__range=(start, end)).values_list("number", "hash"))
     fresh = [item for item in fetched if stored.get(item.number) != item.hash]
     transfers = {item.number: _transfers(item) for item in fresh}
