@@ -197,6 +197,9 @@ def _every(task: str, **interval: int) -> dict[str, object]:
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-credentials": _every("apps.accounts.tasks.purge_expired_credentials", hours=1),
     "index-chain": _every("apps.jobs.tasks.index_chain", seconds=5),
+    # Whole blocks, transactions and token transfers (issue 12); the jobs follower above keeps
+    # its own cursor and only reads its contracts' logs.
+    "index-chain-blocks": _every("apps.indexer.tasks.index_chain_blocks", seconds=3),
     "expire-overdue-jobs": _every("apps.jobs.tasks.expire_overdue_jobs", seconds=60),
     "poll-proofs": _every("apps.jobs.tasks.poll_proofs", seconds=30),
     "tick-market": _every("apps.exchanges.tasks.tick_market", seconds=2),
@@ -244,6 +247,15 @@ RPC_TIMEOUT_SECONDS = env.float("RPC_TIMEOUT_SECONDS", default=10.0)
 # Blocks that must sit on top of a block before it is indexed; reorgs above are rolled back.
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
 INDEXER_BATCH_SIZE = env.int("INDEXER_BATCH_SIZE", default=500)
+# Whole-block ingestion (apps/indexer/ingest). Confirmations default to the follower's (0 for
+# the local chain: anvil mines on demand, so a block waiting for confirmations would wait for the
+# next transaction; a reorg above is rolled back anyway). Public chains set e.g. 12 here.
+INDEXER_CONFIRMATIONS = env.int("INDEXER_CONFIRMATIONS", default=CHAIN_CONFIRMATIONS)
+INDEXER_START_BLOCK = env.int("INDEXER_START_BLOCK", default=0)
+INDEXER_BATCH_BLOCKS = env.int("INDEXER_BATCH_BLOCKS", default=100)  # blocks per ingest transaction
+INDEXER_RPC_BATCH_CALLS = env.int("INDEXER_RPC_BATCH_CALLS", default=100)  # calls per POST, at most
+INDEXER_MAX_IN_FLIGHT = env.int("INDEXER_MAX_IN_FLIGHT", default=4)  # POSTs at once
+INDEXER_BACKFILL_CHUNK = env.int("INDEXER_BACKFILL_CHUNK", default=10_000)  # blocks per backfill task
 # The account that sends expire() for overdue jobs; empty means the node's first unlocked
 # account (anvil's), and none at all means expiry waits for someone else to send it.
 JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.db import transaction
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from apps.indexer.consumers import LogConsumer, log_consumer
+from apps.indexer.cursors import CURSOR_HELD, lock_cursor, node_answered, node_went_down
 from apps.indexer.models import ChainCursor, ChainLog, IndexedBlock
 from apps.indexer.rpc import NODE_ERRORS, describe_node_error
 
@@ -28,28 +28,12 @@ class FollowResult:
     skipped: str = ""
 
 
-CURSOR_HELD = "another runner holds the cursor"
-
-
 class ChainMoved(Exception):
     """The chain changed under a batch (a log's block is no longer the block we read)."""
 
 
 def _hex(value: bytes | str) -> str:
     return HexBytes(value).to_0x_hex()
-
-
-def _lock_cursor(name: str) -> ChainCursor | None:
-    """The cursor row, locked for this transaction; None while another runner holds it.
-
-    PostgreSQL: a row lock taken without waiting. SQLite: write transactions already run one
-    at a time (IMMEDIATE), so a second runner waits its turn and then reads the moved cursor.
-    """
-    try:
-        with transaction.atomic():
-            return ChainCursor.objects.select_for_update(nowait=connection.vendor == "postgresql").get(name=name)
-    except DatabaseError:
-        return None
 
 
 def _chain_hash(w3: Web3, number: int) -> str | None:
@@ -127,39 +111,11 @@ def follow_chain(
         result = _follow(w3, cursor_name, consumer, batch_size, confirmations, start_block)
     except NODE_ERRORS as exc:
         reason = describe_node_error(exc)
-        _node_went_down(cursor_name, reason)
+        node_went_down(cursor_name, reason, log=logger)
         return FollowResult(skipped=f"chain node unreachable: {reason}")
     if result.skipped != CURSOR_HELD:
-        _node_answered(cursor_name)
+        node_answered(cursor_name, log=logger)
     return result
-
-
-def _node_went_down(cursor_name: str, reason: str) -> None:
-    # A conditional UPDATE: of runners that meet the same outage, exactly one logs it.
-    went_down = ChainCursor.objects.filter(name=cursor_name, node_down_since__isnull=True).update(
-        node_down_since=timezone.now(), node_error=reason[:200]
-    )
-    if went_down:
-        at = ChainCursor.objects.filter(name=cursor_name).values_list("block_number", flat=True).first()
-        where = "before its first block" if at is None else f"at block {at}"
-        logger.warning("Chain node unreachable (%s): %s stays %s until it answers.", reason, cursor_name, where)
-
-
-def _node_answered(cursor_name: str) -> None:
-    now = timezone.now()
-    down_since = ChainCursor.objects.filter(name=cursor_name).values_list("node_down_since", flat=True).first()
-    if down_since is None:
-        ChainCursor.objects.filter(name=cursor_name).update(checked_at=now)
-        return
-    came_back = ChainCursor.objects.filter(name=cursor_name, node_down_since__isnull=False).update(
-        node_down_since=None, node_error="", checked_at=now
-    )
-    if came_back:
-        logger.warning(
-            "Chain node answers again after %ds down: %s resumes indexing.",
-            (now - down_since).total_seconds(),
-            cursor_name,
-        )
 
 
 def _follow(
@@ -167,7 +123,7 @@ def _follow(
 ) -> FollowResult:
     try:
         with transaction.atomic():
-            cursor = _lock_cursor(cursor_name)
+            cursor = lock_cursor(cursor_name)
             if cursor is None:
                 return FollowResult(skipped=CURSOR_HELD)
             fork = _find_fork(w3, cursor)

@@ -47,6 +47,12 @@ def _ws_fanout(argv: list[str]) -> int:
     return main(argv)
 
 
+def _chain_ingest(argv: list[str]) -> int:
+    from tests.bench.chain_ingest import main
+
+    return main(argv)
+
+
 BENCHES: dict[str, Callable[[list[str]], int]] = {
     "auth_me": _auth_me,
     "jobs": _jobs,
@@ -54,6 +60,7 @@ BENCHES: dict[str, Callable[[list[str]], int]] = {
     "trades": _trades,
     "journal": _journal,
     "ws_fanout": _ws_fanout,
+    "chain_ingest": _chain_ingest,
 }
 
 
