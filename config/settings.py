@@ -244,6 +244,13 @@ RPC_TIMEOUT_SECONDS = env.float("RPC_TIMEOUT_SECONDS", default=10.0)
 # Blocks that must sit on top of a block before it is indexed; reorgs above are rolled back.
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
 INDEXER_BATCH_SIZE = env.int("INDEXER_BATCH_SIZE", default=500)
+# USD prices read on-chain (apps/indexer/prices.py). PRICE_ROUTES is JSON, {token: [pool, ...]}:
+# the Uniswap v3 pools from a token to one of PRICE_USD_ANCHORS (stablecoins taken as exactly
+# 1 USD); the native coin takes PRICE_NATIVE_TOKEN's price (its wrapped form). All three empty:
+# derived from the local Uniswap deployment (deploy_uniswap) on CHAIN_ID, if there is one.
+PRICE_ROUTES = env.json("PRICE_ROUTES", default={})
+PRICE_USD_ANCHORS = env.list("PRICE_USD_ANCHORS", default=[])
+PRICE_NATIVE_TOKEN = env.str("PRICE_NATIVE_TOKEN", default="")
 # The account that sends expire() for overdue jobs; empty means the node's first unlocked
 # account (anvil's), and none at all means expiry waits for someone else to send it.
 JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")
