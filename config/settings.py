@@ -256,6 +256,13 @@ INDEXER_BATCH_BLOCKS = env.int("INDEXER_BATCH_BLOCKS", default=100)  # blocks pe
 INDEXER_RPC_BATCH_CALLS = env.int("INDEXER_RPC_BATCH_CALLS", default=100)  # calls per POST, at most
 INDEXER_MAX_IN_FLIGHT = env.int("INDEXER_MAX_IN_FLIGHT", default=4)  # POSTs at once
 INDEXER_BACKFILL_CHUNK = env.int("INDEXER_BACKFILL_CHUNK", default=10_000)  # blocks per backfill task
+# USD prices read on-chain (apps/indexer/prices.py). PRICE_ROUTES is JSON, {token: [pool, ...]}:
+# the Uniswap v3 pools from a token to one of PRICE_USD_ANCHORS (stablecoins taken as exactly
+# 1 USD); the native coin takes PRICE_NATIVE_TOKEN's price (its wrapped form). All three empty:
+# derived from the local Uniswap deployment (deploy_uniswap) on CHAIN_ID, if there is one.
+PRICE_ROUTES = env.json("PRICE_ROUTES", default={})
+PRICE_USD_ANCHORS = env.list("PRICE_USD_ANCHORS", default=[])
+PRICE_NATIVE_TOKEN = env.str("PRICE_NATIVE_TOKEN", default="")
 # The account that sends expire() for overdue jobs; empty means the node's first unlocked
 # account (anvil's), and none at all means expiry waits for someone else to send it.
 JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")

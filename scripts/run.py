@@ -2,8 +2,9 @@
 
 SQLite unless DATABASE_URL is set, an embedded Redis unless REDIS_URL is set, a local anvil
 chain unless RPC_URL is set; migrates, creates the demo users (printed with their passwords),
-deploys the agent-jobs contracts (once per chain), then runs web, ws, worker and beat from the
-Procfile until interrupted. Once the pages answer, it prints where they are and how to sign in
+deploys the agent-jobs contracts and Uniswap v3 with a WETH/USDC pool (once per chain), sends
+the chain demo's transactions, then runs web, ws, worker and beat from the Procfile until
+interrupted. Once the pages answer, it prints where they are and how to sign in
 again, so the demo logins do not scroll away under the workers' logs.
 """
 
@@ -89,6 +90,10 @@ def main() -> int:
         run([*manage, "deploy_contracts"], env=env, check=True, cwd=ROOT)
         print("Demo agents and jobs on the chain:", flush=True)
         run([*manage, "seed_chain_demo"], env=env, check=True, cwd=ROOT)
+        print("Uniswap v3 (a WETH/USDC pool for on-chain prices):", flush=True)
+        run([*manage, "deploy_uniswap"], env=env, check=True, cwd=ROOT)
+        print("Demo transfers and swaps for the explorer:", flush=True)
+        run([*manage, "seed_chain_explorer_demo"], env=env, check=True, cwd=ROOT)
 
         manager = Manager()
         for name, (command, process_env) in process_table((ROOT / "Procfile").read_text(), env).items():

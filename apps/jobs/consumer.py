@@ -8,6 +8,7 @@ from web3 import Web3
 
 from apps.indexer.consumers import LogConsumer
 from apps.indexer.models import ChainLog
+from apps.jobs.chain.artifacts import CONTRACT_NAMES
 from apps.jobs.models import ContractDeployment
 from apps.jobs.projection.apply import apply_logs
 from apps.jobs.projection.rollback import rollback_projection
@@ -39,4 +40,5 @@ def first_deployment_block() -> int | None:
     """The block the follower starts from: the contracts' deployment; None while undeployed."""
     if not deployed_contracts(chain_id=settings.CHAIN_ID):
         return None
-    return ContractDeployment.objects.filter(chain_id=settings.CHAIN_ID).aggregate(first=Min("block_number"))["first"]
+    rows = ContractDeployment.objects.filter(chain_id=settings.CHAIN_ID, name__in=CONTRACT_NAMES)
+    return rows.aggregate(first=Min("block_number"))["first"]

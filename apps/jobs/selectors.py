@@ -21,7 +21,9 @@ from apps.jobs.models import ContractDeployment, Dispute, Job, JobEvent, Offer, 
 
 def deployed_contracts(*, chain_id: int) -> dict[str, str]:
     """`{name: address}` of the contracts deployed on `chain_id`; empty until all are."""
-    found = dict(ContractDeployment.objects.filter(chain_id=chain_id).values_list("name", "address"))
+    # Only its own names: the same table records other deployments (the local Uniswap).
+    rows = ContractDeployment.objects.filter(chain_id=chain_id, name__in=CONTRACT_NAMES)
+    found = dict(rows.values_list("name", "address"))
     return found if set(found) >= set(CONTRACT_NAMES) else {}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 from web3 import Web3
 
+from apps.jobs.chain.artifacts import CONTRACT_NAMES
 from apps.jobs.chain.deploy import deploy_contracts
 from apps.jobs.models import ContractDeployment
 from apps.jobs.selectors import deployed_contracts
@@ -24,7 +25,7 @@ def ensure_contracts_deployed(*, w3: Web3, deployer: str, treasury: str, arbiter
     first_block = w3.eth.block_number + 1  # the follower need not read anything older
     addresses = deploy_contracts(w3, deployer=deployer, treasury=treasury, arbiter=arbiter, reporter=reporter)
     with transaction.atomic():
-        ContractDeployment.objects.filter(chain_id=chain_id).delete()
+        ContractDeployment.objects.filter(chain_id=chain_id, name__in=CONTRACT_NAMES).delete()
         ContractDeployment.objects.bulk_create(
             ContractDeployment(chain_id=chain_id, name=name, address=address, block_number=first_block)
             for name, address in addresses.items()
