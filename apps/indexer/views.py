@@ -21,8 +21,6 @@ from apps.indexer.presenters import (
     present_transfer_detail,
 )
 from apps.indexer.selectors import (
-    ADDRESS,
-    TX_HASH,
     TransactionFilters,
     address_token_transfers,
     address_transactions,
@@ -33,6 +31,7 @@ from apps.indexer.selectors import (
     transaction_by_hash,
     transactions,
 )
+from apps.indexer.selectors.chain import ADDRESS, TX_HASH
 
 PAGE_SIZE = 25
 LATEST = 10
@@ -101,7 +100,7 @@ def block_page(request: HttpRequest, number: int) -> HttpResponse:
     if block is None:
         return _not_found(request, f"block {number}")
     page = _page(request, transactions(TransactionFilters(block_number=number, newest_first=False)))
-    context = {"block": block, "page": page, "transactions": _summaries(page.object_list)}
+    context = {"chain_block": block, "page": page, "transactions": _summaries(page.object_list)}
     return render(request, "chain/block.html", context)
 
 

@@ -188,6 +188,13 @@ def block_with_transactions(number: int) -> Row | None:
     return block
 
 
+def latest_blocks(limit: int) -> list[Row]:
+    """The newest `limit` indexed blocks, newest first (one query)."""
+    return list(
+        Block.objects.order_by("-number").values("number", "timestamp", "transaction_count", "gas_used")[:limit]
+    )
+
+
 def token_by_address(address: str) -> Row | None:
     return Token.objects.filter(address=address).values(*TOKEN_FIELDS).first()
 
