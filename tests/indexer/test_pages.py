@@ -137,5 +137,5 @@ def test_the_status_panel_shows_each_backfill_and_its_progress(client):
         start_block=100, end_block=199, next_block=100, state=BackfillRange.FAILED, error="node refused"
     )
     text = client.get("/chain/status").content.decode()
-    assert "0–99" in text and "50%" in text
+    assert "0\N{EN DASH}99" in text and "50%" in text
     assert "node refused" in text
