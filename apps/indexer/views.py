@@ -90,7 +90,11 @@ def transaction_page(request: HttpRequest, tx_hash: str) -> HttpResponse:
     row = transaction_by_hash(tx_hash) if TX_HASH.fullmatch(tx_hash) else None
     if row is None:
         return _not_found(request, f"transaction {tx_hash}")
-    context = {"tx": present_transaction_detail(row), "contract_address": row["contract_address"] or None}
+    context = {
+        "tx": present_transaction_detail(row),
+        "at": row["block_timestamp"],
+        "contract_address": row["contract_address"] or None,
+    }
     return render(request, "chain/transaction.html", context)
 
 
