@@ -263,6 +263,16 @@ INDEXER_BACKFILL_CHUNK = env.int("INDEXER_BACKFILL_CHUNK", default=10_000)  # bl
 PRICE_ROUTES = env.json("PRICE_ROUTES", default={})
 PRICE_USD_ANCHORS = env.list("PRICE_USD_ANCHORS", default=[])
 PRICE_NATIVE_TOKEN = env.str("PRICE_NATIVE_TOKEN", default="")
+# Checked here, so a mistyped address stops the start instead of every price read.
+_HEX = set("0123456789abcdef")
+if not isinstance(PRICE_ROUTES, dict) or not all(isinstance(p, list) and p for p in PRICE_ROUTES.values()):
+    raise ImproperlyConfigured("PRICE_ROUTES must be a JSON object: {token address: [pool address, ...]}")
+_price_addresses = [*PRICE_ROUTES, *PRICE_USD_ANCHORS, *([PRICE_NATIVE_TOKEN] if PRICE_NATIVE_TOKEN else [])]
+for _address in _price_addresses + [pool for pools in PRICE_ROUTES.values() for pool in pools]:
+    if not (
+        isinstance(_address, str) and len(_address) == 42 and _address[:2] == "0x" and set(_address[2:].lower()) <= _HEX
+    ):
+        raise ImproperlyConfigured(f"PRICE_ROUTES, PRICE_USD_ANCHORS, PRICE_NATIVE_TOKEN: {_address!r} is no address")
 # The account that sends expire() for overdue jobs; empty means the node's first unlocked
 # account (anvil's), and none at all means expiry waits for someone else to send it.
 JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")

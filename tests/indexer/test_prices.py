@@ -25,6 +25,7 @@ from apps.jobs.chain.artifacts import load_artifact
 from scripts.local_chain import ANVIL, anvil_node
 from tests.conftest import require_binary
 from tests.core.servers import free_port
+from tests.indexer.uniswap_support import require_uniswap_artifacts
 
 ETHER = 10**18
 USDC = 10**6
@@ -34,6 +35,7 @@ STRANGER = "0x1111111111111111111111111111111111111111"
 @pytest.fixture(scope="module")
 def w3():
     binary = require_binary("anvil", str(ANVIL))
+    require_uniswap_artifacts()
     with anvil_node(binary=binary, port=free_port()) as url:
         yield Web3(Web3.HTTPProvider(url))
 

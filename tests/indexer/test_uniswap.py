@@ -22,6 +22,7 @@ from apps.jobs.services import ensure_contracts_deployed
 from scripts.local_chain import ANVIL, anvil_node
 from tests.conftest import require_binary
 from tests.core.servers import free_port
+from tests.indexer.uniswap_support import require_uniswap_artifacts
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ USDC = 10**6
 def w3(settings):
     """A fresh anvil per test (deployments are per chain), the node client pointed at it."""
     binary = require_binary("anvil", str(ANVIL))
+    require_uniswap_artifacts()
     with anvil_node(binary=binary, port=free_port()) as url:
         settings.RPC_URL = url
         settings.CHAIN_ID = 31337

@@ -30,6 +30,10 @@ class ArtifactMissing(RuntimeError):
     """The npm packages are not installed (`npm ci` installs them)."""
 
 
+def installed() -> bool:
+    return all((NODE_MODULES / path).exists() for path in NPM_ARTIFACTS.values())
+
+
 def load(name: str) -> Artifact:
     """The ABI and creation bytecode of `name` (an NPM_ARTIFACTS key or "WETH9")."""
     if name == "WETH9":

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.indexer.rpc import chain_client
+from apps.indexer.uniswap import artifacts
 from apps.indexer.uniswap.records import ensure_uniswap_deployed
 from apps.jobs.selectors import deployed_contracts
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--deployer", help="sender address (default: the node's first account)")
 
     def handle(self, *args, **options) -> None:
+        if not artifacts.installed():
+            raise CommandError(f"The Uniswap v3 npm packages are not in {artifacts.NODE_MODULES}: run `npm ci`.")
         w3 = chain_client()
         if not w3.is_connected():
             raise CommandError(f"No chain node answers at {settings.RPC_URL}.")
