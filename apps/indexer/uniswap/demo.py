@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from web3 import Web3
 
@@ -42,7 +43,8 @@ def seed_explorer_demo(w3: Web3, uniswap: UniswapAddresses, *, accounts: Sequenc
 
     for sender, receiver, wei in ETH_TRANSFERS:
         tx_hash = w3.eth.send_transaction({"from": address[sender], "to": address[receiver], "value": wei})
-        note(f"{wei / ETHER:g} ETH {sender} -> {receiver}", w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30))
+        ether = Decimal(wei).scaleb(-18).normalize()
+        note(f"{ether} ETH {sender} -> {receiver}", w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30))
     usdc = mock_usdc(w3, uniswap.usdc)
     holder, amount = USDC_MINT
     note(
