@@ -14,7 +14,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.api_schema import SPECTACULAR_SETTINGS as API_SCHEMA
-from config.env import env, networks, required, required_list
+from config.beat_schedule import BEAT_SCHEDULE
+from config.env import env, networks, price_routes, required, required_list
 
 # siwe's grammar redefines core ABNF rules on import; abnf warns about it every time.
 warnings.filterwarnings("ignore", message=r"rule '.*' redefines", module=r"abnf\.")
@@ -189,28 +190,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 
-def _every(task: str, **interval: int) -> dict[str, object]:
-    return {"task": task, "schedule": timedelta(**interval)}
-
-
 # Synced into django-celery-beat's tables when beat starts; editable in the admin from then on.
-CELERY_BEAT_SCHEDULE = {
-    "purge-expired-credentials": _every("apps.accounts.tasks.purge_expired_credentials", hours=1),
-    "index-chain": _every("apps.jobs.tasks.index_chain", seconds=5),
-    # Whole blocks, transactions and token transfers (issue 12); the jobs follower above keeps
-    # its own cursor and only reads its contracts' logs.
-    "index-chain-blocks": _every("apps.indexer.tasks.index_chain_blocks", seconds=3),
-    "expire-overdue-jobs": _every("apps.jobs.tasks.expire_overdue_jobs", seconds=60),
-    "poll-proofs": _every("apps.jobs.tasks.poll_proofs", seconds=30),
-    "tick-market": _every("apps.exchanges.tasks.tick_market", seconds=2),
-    "sync-trade-groups": _every("apps.trades.tasks.sync_trade_groups", seconds=3),
-    "expire-orders": _every("apps.trades.tasks.expire_orders", seconds=10),
-    "watch-risk": _every("apps.trades.tasks.watch_risk", seconds=60),
-    "resume-history-imports": _every("apps.trades.tasks.resume_history_imports", seconds=60),
-    "remove-orphan-journal-files": _every("apps.journal.tasks.remove_orphan_journal_files", hours=1),
-    # The journal updates a down broker lost (apps/journal/services/updates.py).
-    "sweep-journal-series": _every("apps.journal.tasks.sweep_journal_series", minutes=5),
-}
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -256,23 +237,8 @@ INDEXER_BATCH_BLOCKS = env.int("INDEXER_BATCH_BLOCKS", default=100)  # blocks pe
 INDEXER_RPC_BATCH_CALLS = env.int("INDEXER_RPC_BATCH_CALLS", default=100)  # calls per POST, at most
 INDEXER_MAX_IN_FLIGHT = env.int("INDEXER_MAX_IN_FLIGHT", default=4)  # POSTs at once
 INDEXER_BACKFILL_CHUNK = env.int("INDEXER_BACKFILL_CHUNK", default=10_000)  # blocks per backfill task
-# USD prices read on-chain (apps/indexer/prices.py). PRICE_ROUTES is JSON, {token: [pool, ...]}:
-# the Uniswap v3 pools from a token to one of PRICE_USD_ANCHORS (stablecoins taken as exactly
-# 1 USD); the native coin takes PRICE_NATIVE_TOKEN's price (its wrapped form). All three empty:
-# derived from the local Uniswap deployment (deploy_uniswap) on CHAIN_ID, if there is one.
-PRICE_ROUTES = env.json("PRICE_ROUTES", default={})
-PRICE_USD_ANCHORS = env.list("PRICE_USD_ANCHORS", default=[])
-PRICE_NATIVE_TOKEN = env.str("PRICE_NATIVE_TOKEN", default="")
-# Checked here, so a mistyped address stops the start instead of every price read.
-_HEX = set("0123456789abcdef")
-if not isinstance(PRICE_ROUTES, dict) or not all(isinstance(p, list) and p for p in PRICE_ROUTES.values()):
-    raise ImproperlyConfigured("PRICE_ROUTES must be a JSON object: {token address: [pool address, ...]}")
-_price_addresses = [*PRICE_ROUTES, *PRICE_USD_ANCHORS, *([PRICE_NATIVE_TOKEN] if PRICE_NATIVE_TOKEN else [])]
-for _address in _price_addresses + [pool for pools in PRICE_ROUTES.values() for pool in pools]:
-    if not (
-        isinstance(_address, str) and len(_address) == 42 and _address[:2] == "0x" and set(_address[2:].lower()) <= _HEX
-    ):
-        raise ImproperlyConfigured(f"PRICE_ROUTES, PRICE_USD_ANCHORS, PRICE_NATIVE_TOKEN: {_address!r} is no address")
+# USD prices read on-chain (apps/indexer/prices.py): see config/env.price_routes.
+PRICE_ROUTES, PRICE_USD_ANCHORS, PRICE_NATIVE_TOKEN = price_routes()
 # The account that sends expire() for overdue jobs; empty means the node's first unlocked
 # account (anvil's), and none at all means expiry waits for someone else to send it.
 JOBS_KEEPER_ADDRESS = env.str("JOBS_KEEPER_ADDRESS", default="")
