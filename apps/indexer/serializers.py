@@ -45,7 +45,8 @@ def parse_block_number(raw: str) -> int:
 def parse_iso_datetime(raw: str, *, name: str) -> dt.datetime:
     """ISO 8601 with a UTC offset (`Z` or `+hh:mm`): a time without one names no instant."""
     try:
-        value = dt.datetime.fromisoformat(raw)
+        # RFC 3339 lets `t` and `z` be lower case; fromisoformat takes only upper case.
+        value = dt.datetime.fromisoformat(raw.upper())
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
@@ -53,7 +54,11 @@ def parse_iso_datetime(raw: str, *, name: str) -> dt.datetime:
             status=400,
             message=f"{name} must be an ISO 8601 date-time with a UTC offset, like 2026-04-01T00:00:00Z.",
         )
-    return value
+    try:
+        # In UTC: the database takes offsets of at most 15 hours, ISO 8601 allows up to 24.
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ApiError(status=400, message=f"{name} is out of range.") from None
 
 
 # --- response bodies (schema) -------------------------------------------------------------
