@@ -12,7 +12,13 @@ from eth_utils import to_checksum_address
 from rest_framework import serializers
 
 from apps.core.errors import ApiError
-from apps.core.fields import StrictCharField, StrictChoiceField, StrictIntegerField, StrictNumberField
+from apps.core.fields import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictNumberField,
+    schema_field,
+)
 
 TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
@@ -139,6 +145,9 @@ class HealthSerializer(serializers.Serializer):
     ingestion_lag_seconds = serializers.FloatField(allow_null=True)
 
 
+_PAGE_URL = {"type": "string", "format": "uri", "nullable": True, "description": "absolute, other parameters kept"}
+
+
 class TransactionPageSerializer(serializers.Serializer):
     """`PageSizePagination`'s envelope around transaction summaries."""
 
@@ -147,5 +156,5 @@ class TransactionPageSerializer(serializers.Serializer):
     page_size = StrictIntegerField()
     total_results = StrictIntegerField()
     total_pages = StrictIntegerField()
-    next_page_url = serializers.URLField(allow_null=True)
-    prev_page_url = serializers.URLField(allow_null=True)
+    next_page_url = schema_field(StrictCharField, _PAGE_URL, allow_null=True)
+    prev_page_url = schema_field(StrictCharField, _PAGE_URL, allow_null=True)
