@@ -15,6 +15,7 @@ from apps.indexer.selectors.chain import (
     health_position,
     search,
     token_by_address,
+    token_transfers,
     transaction_by_hash,
     transactions,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "indexer_positions",
     "search",
     "token_by_address",
+    "token_transfers",
     "transaction_by_hash",
     "transactions",
     "wallet_summary",
