@@ -12,7 +12,13 @@ from eth_utils import to_checksum_address
 from rest_framework import serializers
 
 from apps.core.errors import ApiError
-from apps.core.fields import StrictCharField, StrictChoiceField, StrictIntegerField, StrictNumberField
+from apps.core.fields import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictNumberField,
+    schema_field,
+)
 
 TX_HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
@@ -45,7 +51,8 @@ def parse_block_number(raw: str) -> int:
 def parse_iso_datetime(raw: str, *, name: str) -> dt.datetime:
     """ISO 8601 with a UTC offset (`Z` or `+hh:mm`): a time without one names no instant."""
     try:
-        value = dt.datetime.fromisoformat(raw)
+        # RFC 3339 lets `t` and `z` be lower case; fromisoformat takes only upper case.
+        value = dt.datetime.fromisoformat(raw.upper())
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
@@ -53,7 +60,11 @@ def parse_iso_datetime(raw: str, *, name: str) -> dt.datetime:
             status=400,
             message=f"{name} must be an ISO 8601 date-time with a UTC offset, like 2026-04-01T00:00:00Z.",
         )
-    return value
+    try:
+        # In UTC: the database takes offsets of at most 15 hours, ISO 8601 allows up to 24.
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ApiError(status=400, message=f"{name} is out of range.") from None
 
 
 # --- response bodies (schema) -------------------------------------------------------------
@@ -134,6 +145,9 @@ class HealthSerializer(serializers.Serializer):
     ingestion_lag_seconds = serializers.FloatField(allow_null=True)
 
 
+_PAGE_URL = {"type": "string", "format": "uri", "nullable": True, "description": "absolute, other parameters kept"}
+
+
 class TransactionPageSerializer(serializers.Serializer):
     """`PageSizePagination`'s envelope around transaction summaries."""
 
@@ -142,5 +156,5 @@ class TransactionPageSerializer(serializers.Serializer):
     page_size = StrictIntegerField()
     total_results = StrictIntegerField()
     total_pages = StrictIntegerField()
-    next_page_url = serializers.URLField(allow_null=True)
-    prev_page_url = serializers.URLField(allow_null=True)
+    next_page_url = schema_field(StrictCharField, _PAGE_URL, allow_null=True)
+    prev_page_url = schema_field(StrictCharField, _PAGE_URL, allow_null=True)

@@ -14,7 +14,4 @@ chain_api_urlpatterns = [
 ]
 
 # Under /api/ (seed 004's devbe, cookie or token auth, OPERATOR and ADMIN).
-devbe_urlpatterns = [
-    path("devbe/data/<str:name>", devbe.DevbeDataView.as_view()),
-    path("devbe/run/<str:name>", devbe.DevbeRunView.as_view()),
-]
+devbe_urlpatterns = devbe.urlpatterns()

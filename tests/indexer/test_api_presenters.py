@@ -118,3 +118,14 @@ def test_a_blocks_transactions_page_through_the_same_selector():
     rows = selectors.transactions(selectors.TransactionFilters(block_number=block.number))
     assert rows.count() == 1
     assert rows[0:20][0]["hash"] == transfer.transaction.hash
+
+
+@pytest.mark.django_db
+def test_a_token_page_lists_that_tokens_transfers_only(django_assert_num_queries):
+    token = TokenFactory()
+    mine = [TokenTransferFactory(token_address=token.address) for _ in range(3)]
+    TokenTransferFactory(token_address=address(0xFEED))
+    with django_assert_num_queries(3):  # count, page, tokens
+        rows = selectors.token_transfers(token.address)
+        assert rows.count() == 3
+        assert [r["transaction__hash"] for r in rows[0:20]] == [t.transaction.hash for t in reversed(mine)]

@@ -311,3 +311,11 @@ def test_a_malformed_hash_is_a_400_and_an_unknown_one_a_404(client):
     assert_error(client.get("/api/v1/transactions/0xabc"), 400, "hash must be 0x followed by 64 hexadecimal digits")
     assert_error(client.get(f"/api/v1/transactions/0x{'g' * 64}"), 400, "hash must be 0x")
     assert_error(client.get(f"/api/v1/transactions/0x{'ab' * 32}"), 404, f"0x{'ab' * 32}")
+
+
+def test_any_offset_iso_allows_is_taken_and_the_edges_of_time_are_a_400_not_a_500(client):
+    tx_at(0)
+    assert client.get("/api/v1/transactions?from_date=0072-01-04T09:35:45-21:51").json()["total_results"] == 1
+    assert_error(
+        client.get("/api/v1/transactions?from_date=0001-01-01T00:00:00%2B01:00"), 400, "from_date is out of range"
+    )

@@ -64,8 +64,8 @@ def test_another_signers_signature_is_valid_false_not_an_error(api):
     ("signature", "words"),
     [
         ("0x1234", "signature: Must be a 65-byte signature"),
-        ("0x" + "00" * 65, "signature is not a valid secp256k1 signature"),
-        ("0x" + "ff" * 64 + "05", "signature is not a valid secp256k1 signature"),
+        ("0x" + "ff" * 64 + "05", "signature: Must be a 65-byte signature"),
+        ("0x" + "ab" * 66, "signature: Must be a 65-byte signature"),
     ],
 )
 def test_a_malformed_signature_is_a_400(api, signature, words):
@@ -75,6 +75,16 @@ def test_a_malformed_signature_is_a_400(api, signature, words):
     )
     assert_error(response, 400, words)
     assert DevbeCall.objects.get().status_code == 400
+
+
+def test_a_well_formed_signature_that_recovers_no_key_is_valid_false(api):
+    client, _ = client_for(api)
+    response = client.get(
+        "/api/devbe/run/verifySignature",
+        {"address": SIGNER.address, "message": "hi", "signature": "0x" + "00" * 64 + "1b"},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"valid": False, "address": SIGNER.address, "recovered_address": None}
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ from apps.indexer.presenters import NATIVE_DECIMALS, NATIVE_SYMBOL, format_units
 from apps.indexer.selectors import wallet_summary
 from apps.indexer.serializers import ADDRESS_PATTERN
 
-SIGNATURE_PATTERN = r"^0x[0-9a-fA-F]{130}$"
+# 65 bytes: r, s and v, with v 27/28 (or 0/1, as some wallets write it).
+SIGNATURE_PATTERN = r"^0x[0-9a-fA-F]{128}(1[bBcC]|0[01])$"
 
 
 class AddressField(StrictRegexField):
@@ -39,10 +40,13 @@ class WalletSummaryParams(serializers.Serializer):
 
 class VerifySignatureParams(serializers.Serializer):
     address = AddressField()
-    message = StrictCharField(max_length=10_000, trim_whitespace=False)
+    message = StrictCharField(max_length=10_000, allow_blank=True, trim_whitespace=False)
     signature = StrictRegexField(
         SIGNATURE_PATTERN,
-        error_messages={"invalid": "Must be a 65-byte signature: 0x followed by 130 hexadecimal digits."},
+        error_messages={
+            "invalid": "Must be a 65-byte signature: 0x followed by 130 hexadecimal digits, ending in v "
+            "(1b or 1c, or 00 or 01)."
+        },
     )
 
 
@@ -85,13 +89,17 @@ def _wallet_summary(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _verify_signature(params: dict[str, Any]) -> dict[str, Any]:
+    """A well-formed signature (65 bytes, a valid v) whose r and s recover no key, or another
+    key, is `valid: false`: only the shape is a 400 (the parameter's pattern)."""
     try:
         recovered = Account.recover_message(encode_defunct(text=params["message"]), signature=params["signature"])
-    except Exception as exc:  # eth-keys raises several types for an impossible v, r or s
-        raise ApiError(
-            status=400, message=f"signature is not a valid secp256k1 signature ({type(exc).__name__})."
-        ) from None
-    return {"valid": recovered == params["address"], "address": params["address"], "recovered_address": recovered}
+    except Exception:  # eth-keys raises several types for an r or s off the curve or out of range
+        recovered = None
+    return {
+        "valid": recovered == params["address"],
+        "address": params["address"],
+        "recovered_address": recovered,
+    }
 
 
 @dataclass(frozen=True)

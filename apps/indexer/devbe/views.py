@@ -1,15 +1,19 @@
 """`GET /api/devbe/data/<name>` and `GET /api/devbe/run/<name>`: OPERATOR and ADMIN only, by
 cookie or bearer token like the other seed-004 endpoints. Every call by a signed-in user is
 audited in DevbeCall with its outcome, refused ones (a viewer's 403, an unknown name's 404, bad
-parameters' 400) included; an unauthenticated 401 has nobody to record."""
+parameters' 400) included; an unauthenticated 401 has nobody to record.
+
+Each registry entry gets its own path and its own schema (its parameters serializer states the
+query parameters), so a client can see what each takes; any other name is a 404."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from django.urls import URLPattern, path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +23,7 @@ from apps.accounts.permissions import IsActiveAccount
 from apps.core.errors import Family
 from apps.core.openapi import error_responses
 from apps.core.query import reject_unknown_parameters
-from apps.indexer.devbe.registry import REGISTRY, find
+from apps.indexer.devbe.registry import REGISTRY, Entry, find
 from apps.indexer.models import DevbeCall
 
 TAGS = ["devbe (seed 004)"]
@@ -34,11 +38,7 @@ class IsOperator(IsActiveAccount):
         return super().has_permission(request, view) and request.user.role in (Role.OPERATOR, Role.ADMIN)
 
 
-def _names(kind: str) -> str:
-    return ", ".join(f"`{name}`" for k, name in sorted(REGISTRY) if k == kind)
-
-
-class _DevbeView(APIView):
+class DevbeView(APIView):
     permission_classes = [IsOperator]
     kind = ""
 
@@ -68,45 +68,39 @@ class _DevbeView(APIView):
         return response
 
 
-_ERRORS = error_responses(Family.APP, 400, 401, 403, 404)
-
-
-class DevbeDataView(_DevbeView):
-    kind = "data"
+def _entry_view(kind: str, name: str, entry: Entry) -> type[DevbeView]:
+    """A view for one entry: the shared behaviour, with that entry's schema."""
 
     @extend_schema(
         tags=TAGS,
-        operation_id="devbe_data",
-        summary="Run a named read-only query",
-        description=f"Known queries: {_names('data')}. `walletSummary` takes `address`. Unknown name 404, "
-        "bad or unknown parameters 400; OPERATOR or ADMIN only; every call is audited.",
-        parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, description="the query's name"),
-            OpenApiParameter("address", str, description="walletSummary: 0x and 40 hex digits"),
-        ],
-        responses={200: OpenApiTypes.OBJECT, **_ERRORS},
+        operation_id=f"devbe_{kind}_{name}",
+        summary=f"devbe {kind}: {name}",
+        description=f"{entry.description} OPERATOR or ADMIN only; every call is audited. "
+        "A bad or unknown parameter is a 400.",
+        parameters=[entry.params],
+        responses={200: OpenApiTypes.OBJECT, **error_responses(Family.APP, 400, 401, 403)},
     )
-    def get(self, request: Request, name: str) -> Response:
-        return super().get(request, name)
+    def get(self: DevbeView, request: Request, name: str) -> Response:
+        return DevbeView.get(self, request, name)
+
+    return type(f"Devbe_{kind}_{name}", (DevbeView,), {"kind": kind, "get": get})
 
 
-class DevbeRunView(_DevbeView):
-    kind = "run"
+def _unknown_view(kind: str) -> type[DevbeView]:
+    @extend_schema(exclude=True)
+    def get(self: DevbeView, request: Request, name: str) -> Response:
+        return DevbeView.get(self, request, name)
 
-    @extend_schema(
-        tags=TAGS,
-        operation_id="devbe_run",
-        summary="Run a named read-only script",
-        description=f"Known scripts: {_names('run')}. `verifySignature` takes `address`, `message` and "
-        "`signature` (an EIP-191 personal-message signature) and answers `valid` and `recovered_address`; "
-        "a malformed signature is a 400, another signer's is `valid: false`.",
-        parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, description="the script's name"),
-            OpenApiParameter("address", str),
-            OpenApiParameter("message", str),
-            OpenApiParameter("signature", str),
-        ],
-        responses={200: OpenApiTypes.OBJECT, **_ERRORS},
-    )
-    def get(self, request: Request, name: str) -> Response:
-        return super().get(request, name)
+    return type(f"DevbeUnknown_{kind}", (DevbeView,), {"kind": kind, "get": get})
+
+
+def urlpatterns() -> list[URLPattern]:
+    """One path per registry entry, then each kind's catch-all (an unknown name: 404, audited)."""
+    patterns = [
+        # The name is passed as a URL kwarg, as the catch-all's is, for the audit.
+        path(f"devbe/{kind}/{name}", _entry_view(kind, name, entry).as_view(), {"name": name})
+        for (kind, name), entry in REGISTRY.items()
+    ]
+    for kind in ("data", "run"):
+        patterns.append(path(f"devbe/{kind}/<str:name>", _unknown_view(kind).as_view()))
+    return patterns

@@ -16,6 +16,7 @@ from apps.indexer.selectors.chain import (
     latest_blocks,
     search,
     token_by_address,
+    token_transfers,
     transaction_by_hash,
     transactions,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "latest_blocks",
     "search",
     "token_by_address",
+    "token_transfers",
     "transaction_by_hash",
     "transactions",
     "wallet_summary",

@@ -200,10 +200,14 @@ def token_by_address(address: str) -> Row | None:
 
 
 class TransferRows:
-    """An address's token transfers (from or to it), newest first, each with its `token`, for
+    """An address's token transfers (from or to it), or one token's, newest first, each with its `token`, for
     `PageSizePagination`: a count, a page, then one query for the page's tokens."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, *, address: str | None = None, token_address: str | None = None) -> None:
+        if token_address is not None:
+            # One token's transfers: transfer_token_time_idx.
+            self.matching = TokenTransfer.objects.filter(token_address=token_address)
+            return
         branches = [
             TokenTransfer.objects.filter(from_address=address).order_by().values("id"),
             TokenTransfer.objects.filter(to_address=address).order_by().values("id"),
@@ -230,7 +234,12 @@ class TransferRows:
 
 
 def address_token_transfers(address: str) -> TransferRows:
-    return TransferRows(address)
+    return TransferRows(address=address)
+
+
+def token_transfers(token_address: str) -> TransferRows:
+    """One token's transfers, newest first (a token page)."""
+    return TransferRows(token_address=token_address)
 
 
 def health_position() -> Row | None:
