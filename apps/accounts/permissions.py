@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -46,3 +47,19 @@ class CanTrade(IsActiveAccount):
         if not super().has_permission(request, view):
             return False
         return request.method in SAFE_METHODS or may_trade(request.user)
+
+
+class HasApiToken(IsActiveAccount):
+    """Seed 004's chain reads: an active account's personal API token
+    (`Authorization: Bearer hc_live_...`), the credential scripts and integrations hold. A
+    session's access token or cookie is refused, as the document asks for the API token."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if getattr(request.auth, "api_token", None) is None:
+            raise NotAuthenticated(
+                "These reads take a personal API token: `Authorization: Bearer hc_live_...` "
+                "(create one with POST /api/user/token)."
+            )
+        return True

@@ -3,8 +3,8 @@
 Thin views: parse the path and query (a 400 with a clear message for anything malformed), call
 a selector, present its dicts (apps/indexer/presenters.py). Every error goes through the
 project's exception handler, which writes seed 004's `{"error": "...", "code": "400"}` for these
-paths (apps/core/errors.py). Any signed-in credential is accepted: a personal API token
-(`Authorization: Bearer hc_live_...`), an access token or the session cookie; none is a 401.
+paths (apps/core/errors.py). They take a personal API token (`Authorization: Bearer hc_live_...`),
+as the document says; anything else is a 401 that says so.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.permissions import HasApiToken
 from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageSizePagination, page_parameters
@@ -85,6 +86,8 @@ def _paged(request: Request, view: APIView, rows: selectors.TransactionRows) -> 
 
 
 class HealthView(APIView):
+    permission_classes = [HasApiToken]
+
     @extend_schema(
         tags=TAGS,
         operation_id="chain_health",
@@ -107,6 +110,7 @@ class HealthView(APIView):
 
 
 class TransactionListView(APIView):
+    permission_classes = [HasApiToken]
     ALLOWED = {"address", "from_date", "to_date", "sort", *PAGE}
 
     @extend_schema(
@@ -128,6 +132,7 @@ class TransactionListView(APIView):
 
 
 class AddressTransactionsView(APIView):
+    permission_classes = [HasApiToken]
     ALLOWED = {"from_date", "to_date", "sort", *PAGE}
 
     @extend_schema(
@@ -146,6 +151,8 @@ class AddressTransactionsView(APIView):
 
 
 class TransactionDetailView(APIView):
+    permission_classes = [HasApiToken]
+
     @extend_schema(
         tags=TAGS,
         operation_id="chain_transaction_detail",
@@ -163,6 +170,8 @@ class TransactionDetailView(APIView):
 
 
 class BlockView(APIView):
+    permission_classes = [HasApiToken]
+
     @extend_schema(
         tags=TAGS,
         operation_id="chain_block",
@@ -181,6 +190,8 @@ class BlockView(APIView):
 
 
 class TokenView(APIView):
+    permission_classes = [HasApiToken]
+
     @extend_schema(
         tags=TAGS,
         operation_id="chain_token",

@@ -11,6 +11,7 @@ from web3 import HTTPProvider, Web3
 from apps.accounts.services import create_api_token
 from scripts.local_chain import ANVIL, anvil_node
 from tests.conftest import require_binary
+from tests.accounts.factories import sign_in
 from tests.core.servers import LOOPBACK, free_port
 from tests.indexer.factories import BlockFactory, TokenFactory, TransactionFactory, address
 from tests.indexer.test_api_transactions import assert_error
@@ -42,6 +43,12 @@ def test_every_chain_read_needs_a_token(api, path):
 def test_a_wrong_token_is_a_401_in_the_seed_envelope(api, path):
     api.credentials(HTTP_AUTHORIZATION="Bearer hc_live_not-a-real-token")
     assert_error(api.get(path), 401, "invalid")
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_a_session_access_token_is_not_a_personal_api_token(api, user, path):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {sign_in(user).access_token}")
+    assert_error(api.get(path), 401, "personal API token")
 
 
 def test_a_block_lists_its_transactions_in_chain_order(client):
