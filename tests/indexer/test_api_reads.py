@@ -10,8 +10,8 @@ from web3 import HTTPProvider, Web3
 
 from apps.accounts.services import create_api_token
 from scripts.local_chain import ANVIL, anvil_node
-from tests.conftest import require_binary
 from tests.accounts.factories import sign_in
+from tests.conftest import require_binary
 from tests.core.servers import LOOPBACK, free_port
 from tests.indexer.factories import BlockFactory, TokenFactory, TransactionFactory, address
 from tests.indexer.test_api_transactions import assert_error
