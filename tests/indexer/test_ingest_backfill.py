@@ -16,7 +16,6 @@ from apps.indexer.ingest.follow import follow_head
 from apps.indexer.ingest.status import indexer_status
 from apps.indexer.models import BackfillRange, Block
 from apps.indexer.rpc import batch_rpc, chain_client
-from config.celery import app as celery_app
 from tests.core.servers import LOOPBACK, free_port
 from tests.indexer.contracts.chain import (
     anvil,
@@ -48,15 +47,6 @@ def rpc_url(settings):
     yield point_at
     batch_rpc.cache_clear()
     chain_client.cache_clear()
-
-
-@pytest.fixture
-def eager_tasks():
-    """Celery runs a task where it is sent (the command's enqueueing is what is tested)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.mark.django_db(transaction=True)
@@ -124,12 +114,13 @@ def test_a_done_range_is_not_run_again(node):
 
 
 def test_the_command_splits_the_range_and_each_task_fills_its_part(
-    node, rpc_url, eager_tasks, django_capture_on_commit_callbacks
+    node, rpc_url, settings, django_capture_on_commit_callbacks
 ):
     w3 = web3_for(node)
     build_demo_chain(w3)
     head = w3.eth.block_number
     rpc_url(node)
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the task runs where it is sent
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("backfill_chain", "--from", "0", "--to", str(head), "--chunk", "4")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 # A RUNNING range whose worker has said nothing for this long is taken to be dead (a killed
 # worker's task is redelivered: acks late), and may be claimed again.
 STALE_AFTER = timedelta(minutes=10)
+READ_AHEAD = 2  # batches being read while one is written
 
 
 def create_backfill_ranges(*, start: int, end: int, chunk: int) -> list[BackfillRange]:
@@ -57,19 +59,20 @@ def run_backfill_range(*, range_id: int, rpc: BatchRpc, w3: Web3, batch_size: in
     if not _claim(range_id):
         return BackfillRange.objects.get(pk=range_id)
     backfill = BackfillRange.objects.get(pk=range_id)
-    # The next batch is read from the node while this one is written: the two take about as
-    # long, so a range goes at nearly the pace of the slower instead of their sum.
-    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backfill-read")
+    # The next batches are read from the node while this one is written, so the node (another
+    # process) works while this one decodes and writes.
+    reader = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="backfill-read")
     batches = [
         (s, min(backfill.end_block, s + batch_size - 1))
         for s in range(backfill.next_block, backfill.end_block + 1, batch_size)
     ]
     try:
-        ahead = reader.submit(fetch_blocks, rpc, *batches[0]) if batches else None
+        ahead = deque(reader.submit(fetch_blocks, rpc, *batch) for batch in batches[:READ_AHEAD])
         for i, (start, end) in enumerate(batches):
             began = time.monotonic()
-            fetched = ahead.result()
-            ahead = reader.submit(fetch_blocks, rpc, *batches[i + 1]) if i + 1 < len(batches) else None
+            fetched = ahead.popleft().result()
+            if i + READ_AHEAD < len(batches):
+                ahead.append(reader.submit(fetch_blocks, rpc, *batches[i + READ_AHEAD]))
             result = ingest_block_range(rpc=rpc, w3=w3, start=start, end=end, fetched=fetched)
             seconds = max(time.monotonic() - began, 1e-6)
             blocks = end - start + 1

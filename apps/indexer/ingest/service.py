@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import transaction
 from web3 import Web3
 
+from apps.indexer.ingest.bulk import insert_rows
 from apps.indexer.ingest.decode import address, decode_transfer, qty
 from apps.indexer.ingest.fetch import ChainMoved, FetchedBlock, fetch_blocks
 from apps.indexer.ingest.tokens import read_tokens
@@ -64,25 +66,31 @@ def ingest_block_range(
     with transaction.atomic():
         _check_joins(fetched[0], fetched[-1])
         Block.objects.filter(number__range=(start, end)).exclude(hash__in=[i.hash for i in fetched]).delete()
-        blocks = Block.objects.bulk_create(_block_row(item) for item in fresh)
-        txs = Tx.objects.bulk_create(_tx_rows(fresh))
-        tx_ids = {tx.hash: tx.id for tx in txs}
-        times = {block.number: block.timestamp for block in blocks}
-        TokenTransfer.objects.bulk_create(
-            TokenTransfer(
-                transaction_id=tx_ids[t.tx_hash],
-                block_id=number,
-                block_timestamp=times[number],
-                log_index=t.log_index,
-                token_address=t.token_address,
-                standard=t.standard,
-                from_address=t.from_address,
-                to_address=t.to_address,
-                amount=t.amount,
-                token_id=t.token_id,
-            )
-            for number, ts in transfers.items()
-            for t in ts
+        block_rows = [_block_row(item) for item in fresh]
+        insert_rows(Block, block_rows)
+        tx_rows = list(_tx_rows(fresh))
+        insert_rows(Tx, tx_rows)
+        numbers = [row["number"] for row in block_rows]
+        tx_ids = dict(Tx.objects.filter(block_id__in=numbers).values_list("hash", "id")) if tx_rows else {}
+        times = {row["number"]: row["timestamp"] for row in block_rows}
+        insert_rows(
+            TokenTransfer,
+            [
+                {
+                    "transaction_id": tx_ids[t.tx_hash],
+                    "block_id": number,
+                    "block_timestamp": times[number],
+                    "log_index": t.log_index,
+                    "token_address": t.token_address,
+                    "standard": t.standard,
+                    "from_address": t.from_address,
+                    "to_address": t.to_address,
+                    "amount": t.amount,
+                    "token_id": t.token_id,
+                }
+                for number, ts in transfers.items()
+                for t in ts
+            ],
         )
         # Another worker may have read the same token meanwhile: its row wins, both are equal.
         Token.objects.bulk_create(new_tokens, ignore_conflicts=True)
@@ -101,8 +109,8 @@ def ingest_block_range(
     return IngestResult(
         start=start,
         end=end,
-        blocks=len(blocks),
-        transactions=len(txs),
+        blocks=len(block_rows),
+        transactions=len(tx_rows),
         transfers=sum(len(ts) for ts in transfers.values()),
         tokens=len(new_tokens),
         last_hash=fetched[-1].hash,
@@ -122,19 +130,19 @@ def _time(item: FetchedBlock) -> datetime:
     return datetime.fromtimestamp(qty(item.block["timestamp"]), tz=UTC)
 
 
-def _block_row(item: FetchedBlock) -> Block:
+def _block_row(item: FetchedBlock) -> dict[str, Any]:
     b = item.block
-    return Block(
-        number=item.number,
-        hash=item.hash,
-        parent_hash=b["parentHash"].lower(),
-        timestamp=_time(item),
-        miner=address(b.get("miner")),
-        gas_used=qty(b["gasUsed"]),
-        gas_limit=qty(b["gasLimit"]),
-        base_fee_per_gas=qty(b.get("baseFeePerGas")),
-        transaction_count=len(b["transactions"]),
-    )
+    return {
+        "number": item.number,
+        "hash": item.hash,
+        "parent_hash": b["parentHash"].lower(),
+        "timestamp": _time(item),
+        "miner": address(b.get("miner")),
+        "gas_used": qty(b["gasUsed"]),
+        "gas_limit": qty(b["gasLimit"]),
+        "base_fee_per_gas": qty(b.get("baseFeePerGas")),
+        "transaction_count": len(b["transactions"]),
+    }
 
 
 def _tx_rows(fresh: list[FetchedBlock]):
@@ -142,23 +150,23 @@ def _tx_rows(fresh: list[FetchedBlock]):
         when = _time(item)
         for tx, receipt in zip(item.block["transactions"], item.receipts, strict=True):
             data = tx.get("input") or "0x"
-            yield Tx(
-                hash=tx["hash"].lower(),
-                block_id=item.number,
-                block_timestamp=when,
-                transaction_index=qty(tx["transactionIndex"]),
-                from_address=address(tx["from"]),
-                to_address=address(tx.get("to")),
-                contract_address=address(receipt.get("contractAddress")),
-                value=qty(tx["value"]),
-                nonce=qty(tx["nonce"]),
-                gas_limit=qty(tx["gas"]),
-                gas_used=qty(receipt["gasUsed"]),
-                effective_gas_price=qty(receipt.get("effectiveGasPrice") or tx.get("gasPrice")),
+            yield {
+                "hash": tx["hash"].lower(),
+                "block_id": item.number,
+                "block_timestamp": when,
+                "transaction_index": qty(tx["transactionIndex"]),
+                "from_address": address(tx["from"]),
+                "to_address": address(tx.get("to")),
+                "contract_address": address(receipt.get("contractAddress")),
+                "value": qty(tx["value"]),
+                "nonce": qty(tx["nonce"]),
+                "gas_limit": qty(tx["gas"]),
+                "gas_used": qty(receipt["gasUsed"]),
+                "effective_gas_price": qty(receipt.get("effectiveGasPrice") or tx.get("gasPrice")),
                 # Receipts before Byzantium carry a state root instead of a status: those succeeded.
-                status=qty(receipt["status"]) if receipt.get("status") is not None else 1,
-                method_id=data[:10] if len(data) >= 10 else "",
-            )
+                "status": qty(receipt["status"]) if receipt.get("status") is not None else 1,
+                "method_id": data[:10] if len(data) >= 10 else "",
+            }
 
 
 def _transfers(item: FetchedBlock):
