@@ -21,6 +21,7 @@ from apps.accounts.models import Role, User
 from apps.core.errors import family_for_path
 from tests.accounts.factories import UserFactory, sign_in
 from tests.exchanges.factories import FundedPaperAccountFactory
+from tests.indexer.factories import TokenFactory, TokenTransferFactory
 from tests.jobs.api.factories import JobFactory
 from tests.journal.factories import JournalEntryFactory, JournalImageFactory, JournalTagFactory, JournalTradeFactory
 from tests.trades.factories import OrderFactory, TradeGroupFactory
@@ -105,9 +106,13 @@ def admin_browser() -> tuple[Client, User, dict[str, str]]:
     tag = JournalTagFactory(user=boss)
     every_minute = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.create(name="a schedule", task="apps.jobs.tasks.index_chain", interval=every_minute)
+    transfer = TokenTransferFactory(token_address=TokenFactory().address)
     client = Client()
     client.cookies["auth_token"] = tokens.access_token
     samples = {
+        "tx_hash": transfer.transaction.hash,
+        "number": str(transfer.block_id),
+        "address": transfer.to_address,
         "job_id": str(job.job_id),
         "account_id": str(account.id),
         "group_id": str(group.id),
