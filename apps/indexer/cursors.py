@@ -4,13 +4,41 @@ recorded in the cursor row, logged once as it starts and once as it ends."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.indexer.models import ChainCursor
+from apps.indexer.rpc import NODE_ERRORS, describe_node_error
 
 CURSOR_HELD = "another runner holds the cursor"
+
+
+class _Step(Protocol):
+    skipped: str
+
+
+StepResult = TypeVar("StepResult", bound=_Step)
+
+
+def run_step(
+    cursor_name: str, step: Callable[[], StepResult], skipped: Callable[[str], StepResult], *, log: logging.Logger
+) -> StepResult:
+    """One follower run under `cursor_name`. A node that does not answer is a state, not an
+    error: the run writes nothing, the cursor records since when the node is down (logged once,
+    as it goes down and as it comes back), and `skipped(reason)` says why it did nothing."""
+    ChainCursor.objects.get_or_create(name=cursor_name)
+    try:
+        result = step()
+    except NODE_ERRORS as exc:
+        reason = describe_node_error(exc)
+        node_went_down(cursor_name, reason, log=log)
+        return skipped(f"chain node unreachable: {reason}")
+    if result.skipped != CURSOR_HELD:
+        node_answered(cursor_name, log=log)
+    return result
 
 
 def lock_cursor(name: str) -> ChainCursor | None:

@@ -12,9 +12,8 @@ from web3 import Web3
 from web3.exceptions import BlockNotFound
 
 from apps.indexer.consumers import LogConsumer, log_consumer
-from apps.indexer.cursors import CURSOR_HELD, lock_cursor, node_answered, node_went_down
+from apps.indexer.cursors import CURSOR_HELD, lock_cursor, run_step
 from apps.indexer.models import ChainCursor, ChainLog, IndexedBlock
-from apps.indexer.rpc import NODE_ERRORS, describe_node_error
 
 logger = logging.getLogger(__name__)
 
@@ -102,20 +101,14 @@ def follow_chain(
     top, or roll back a reorg first. Everything a run writes (logs, the consumer's state and
     the cursor) commits together, so a crash mid-run leaves nothing half-written.
 
-    A node that does not answer is a state, not an error: the run writes nothing, the cursor
-    records since when the node is down (logged once, as it goes down and as it comes back), and
-    the result says why it skipped."""
+    A node that does not answer writes nothing and says so (apps/indexer/cursors.run_step)."""
     consumer = log_consumer(cursor_name)
-    ChainCursor.objects.get_or_create(name=cursor_name)
-    try:
-        result = _follow(w3, cursor_name, consumer, batch_size, confirmations, start_block)
-    except NODE_ERRORS as exc:
-        reason = describe_node_error(exc)
-        node_went_down(cursor_name, reason, log=logger)
-        return FollowResult(skipped=f"chain node unreachable: {reason}")
-    if result.skipped != CURSOR_HELD:
-        node_answered(cursor_name, log=logger)
-    return result
+    return run_step(
+        cursor_name,
+        lambda: _follow(w3, cursor_name, consumer, batch_size, confirmations, start_block),
+        lambda reason: FollowResult(skipped=reason),
+        log=logger,
+    )
 
 
 def _follow(

@@ -11,12 +11,12 @@ from django.core.cache import cache
 from django.db import transaction
 from web3 import Web3
 
-from apps.indexer.cursors import CURSOR_HELD, lock_cursor, node_answered, node_went_down
+from apps.indexer.cursors import CURSOR_HELD, lock_cursor, run_step
 from apps.indexer.ingest.decode import qty
 from apps.indexer.ingest.fetch import BlockMissing, ChainMoved
 from apps.indexer.ingest.service import ingest_block_range
 from apps.indexer.models import Block, ChainCursor
-from apps.indexer.rpc import NODE_ERRORS, BatchRpc, describe_node_error
+from apps.indexer.rpc import BatchRpc
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +47,12 @@ def follow_head(
     """Ingest the next batch of at most `batch_size` blocks with `confirmations` on top, or
     first roll a reorg back. The batch and the cursor commit together; a node that does not
     answer or a chain that moves mid-batch writes nothing (the next run retries)."""
-    ChainCursor.objects.get_or_create(name=cursor_name)
-    try:
-        result = _follow(rpc, w3, cursor_name, batch_size, confirmations, start_block)
-    except NODE_ERRORS as exc:
-        reason = describe_node_error(exc)
-        node_went_down(cursor_name, reason, log=logger)
-        return HeadResult(skipped=f"chain node unreachable: {reason}")
-    if result.skipped != CURSOR_HELD:
-        node_answered(cursor_name, log=logger)
-    return result
+    return run_step(
+        cursor_name,
+        lambda: _follow(rpc, w3, cursor_name, batch_size, confirmations, start_block),
+        lambda reason: HeadResult(skipped=reason),
+        log=logger,
+    )
 
 
 def _follow(rpc: BatchRpc, w3: Web3, cursor_name: str, batch_size: int, confirmations: int, start_block: int):
