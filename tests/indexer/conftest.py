@@ -9,6 +9,8 @@ from web3 import EthereumTesterProvider, Web3
 
 from apps.indexer.consumers import LogConsumer, register_log_consumer
 from apps.indexer.models import ChainLog
+from apps.indexer.rpc import batch_rpc, chain_client
+from tests.indexer.contracts.chain import anvil
 
 CURSOR = "test-emitter"
 
@@ -19,6 +21,27 @@ def emitter_artifact():
         (Path(__file__).parent / "Emitter.vy").read_text(), output_formats=["abi", "bytecode"]
     )
     return compiled["abi"], compiled["bytecode"]
+
+
+@pytest.fixture
+def node():
+    """A fresh anvil's URL (skipped with the reason when the binary is missing)."""
+    with anvil() as url:
+        yield url
+
+
+@pytest.fixture
+def rpc_url(settings):
+    """RPC_URL for the tasks' clients, which are built once per process."""
+
+    def point_at(url: str) -> None:
+        settings.RPC_URL = url
+        batch_rpc.cache_clear()
+        chain_client.cache_clear()
+
+    yield point_at
+    batch_rpc.cache_clear()
+    chain_client.cache_clear()
 
 
 @pytest.fixture

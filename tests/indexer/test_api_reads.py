@@ -96,14 +96,6 @@ def test_a_malformed_token_address_is_a_400_and_an_unknown_one_a_404(client):
     assert_error(client.get(f"/api/v1/tokens/{address(9)}"), 404, f"No indexed token at {address(9)}")
 
 
-@pytest.fixture
-def rpc_url(settings):
-    def point_at(url: str) -> None:
-        settings.RPC_URL = url
-
-    return point_at
-
-
 def test_health_with_the_node_down_is_degraded_but_still_serves_the_index(client, rpc_url):
     rpc_url(f"http://{LOOPBACK}:{free_port()}")
     BlockFactory(number=7)

@@ -15,10 +15,8 @@ from apps.indexer.ingest.backfill import create_backfill_ranges, run_backfill_ra
 from apps.indexer.ingest.follow import follow_head
 from apps.indexer.ingest.status import indexer_status
 from apps.indexer.models import BackfillRange, Block
-from apps.indexer.rpc import batch_rpc, chain_client
 from tests.core.servers import LOOPBACK, free_port
 from tests.indexer.contracts.chain import (
-    anvil,
     assert_index_equals_node,
     build_demo_chain,
     more_traffic,
@@ -27,26 +25,6 @@ from tests.indexer.contracts.chain import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def node():
-    with anvil() as url:
-        yield url
-
-
-@pytest.fixture
-def rpc_url(settings):
-    """RPC_URL for the tasks' clients, which are built once per process."""
-
-    def point_at(url: str) -> None:
-        settings.RPC_URL = url
-        batch_rpc.cache_clear()
-        chain_client.cache_clear()
-
-    yield point_at
-    batch_rpc.cache_clear()
-    chain_client.cache_clear()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,6 @@ import pytest
 from apps.indexer.ingest.follow import follow_head
 from apps.indexer.models import Block, ChainCursor, Token, TokenTransfer, Transaction
 from tests.indexer.contracts.chain import (
-    anvil,
     assert_index_equals_node,
     build_demo_chain,
     follow_to_head,
@@ -18,12 +17,6 @@ from tests.indexer.contracts.chain import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def node():
-    with anvil() as url:
-        yield url
 
 
 def follower(url: str, *, batch_size: int = 7):

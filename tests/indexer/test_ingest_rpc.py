@@ -12,18 +12,11 @@ from apps.indexer.models import Block
 from apps.indexer.rpc import BatchRpc, RpcError, describe_node_error
 from tests.indexer.contracts.chain import (
     RefusingProxy,
-    anvil,
     assert_index_equals_node,
     build_demo_chain,
     rpc_for,
     web3_for,
 )
-
-
-@pytest.fixture
-def node():
-    with anvil() as url:
-        yield url
 
 
 def test_one_post_carries_many_calls_and_answers_match_their_calls(node):

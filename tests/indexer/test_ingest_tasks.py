@@ -6,24 +6,11 @@ from __future__ import annotations
 import pytest
 
 from apps.indexer.models import Block
-from apps.indexer.rpc import batch_rpc, chain_client
 from apps.indexer.tasks import index_chain_blocks
 from tests.core.servers import LOOPBACK, free_port
 from tests.indexer.contracts.chain import anvil, web3_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rpc_url(settings):
-    def point_at(url: str) -> None:
-        settings.RPC_URL = url
-        batch_rpc.cache_clear()
-        chain_client.cache_clear()
-
-    yield point_at
-    batch_rpc.cache_clear()
-    chain_client.cache_clear()
 
 
 def test_the_beat_task_indexes_batches_from_the_start_block(rpc_url, settings):

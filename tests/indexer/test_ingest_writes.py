@@ -15,7 +15,6 @@ from apps.indexer.models import Block, ChainCursor, Token, TokenTransfer, Transa
 from tests.core.servers import LOOPBACK, free_port
 from tests.indexer.contracts.chain import (
     RefusingProxy,
-    anvil,
     assert_index_equals_node,
     build_demo_chain,
     follow_to_head,
@@ -24,12 +23,6 @@ from tests.indexer.contracts.chain import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def node():
-    with anvil() as url:
-        yield url
 
 
 def counts() -> tuple[int, ...]:
