@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.core.fields import StrictIntegerField, StrictRegexField
+from apps.core.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictRegexField,
+)
 
 JOB_ID_PATTERN = r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$"
 DECIMAL_PATTERN = r"^[0-9]{1,30}(\.[0-9]{1,18})?$"
@@ -44,52 +50,52 @@ class TeeOrderSerializer(serializers.Serializer):
 
 
 class TeeAttestationSerializer(serializers.Serializer):
-    tee_pubkey = serializers.CharField(help_text="uncompressed secp256k1 public key, 0x04...")
-    attestation_type = serializers.CharField(required=False, help_text='"dev" or "dstack"')
-    tee_address = serializers.CharField(required=False)
-    quote = serializers.CharField(required=False, allow_null=True)
-    report_data = serializers.CharField(required=False, allow_null=True)
-    note = serializers.CharField(required=False)
+    tee_pubkey = StrictCharField(help_text="uncompressed secp256k1 public key, 0x04...")
+    attestation_type = StrictCharField(required=False, help_text='"dev" or "dstack"')
+    tee_address = StrictCharField(required=False)
+    quote = StrictCharField(required=False, allow_null=True)
+    report_data = StrictCharField(required=False, allow_null=True)
+    note = StrictCharField(required=False)
 
 
 class TeePositionSerializer(serializers.Serializer):
-    symbol = serializers.CharField()
-    quantity = serializers.CharField()
-    avg_price = serializers.CharField(required=False)
-    mark_price = serializers.CharField(required=False)
+    symbol = StrictCharField()
+    quantity = StrictCharField()
+    avg_price = StrictCharField(required=False)
+    mark_price = StrictCharField(required=False)
 
 
 class TeeBalanceReportSerializer(serializers.Serializer):
-    usdt_balance = serializers.CharField()
+    usdt_balance = StrictCharField()
     positions = TeePositionSerializer(many=True)
-    equity = serializers.CharField(required=False)
-    starting_capital = serializers.CharField(required=False)
+    equity = StrictCharField(required=False)
+    starting_capital = StrictCharField(required=False)
 
 
 class TeeVerificationSerializer(serializers.Serializer):
-    valid = serializers.BooleanField()
-    attestation_type = serializers.CharField(allow_null=True)
-    tee_pubkey = serializers.CharField()
-    note = serializers.CharField()
+    valid = StrictBooleanField()
+    attestation_type = StrictCharField(allow_null=True)
+    tee_pubkey = StrictCharField()
+    note = StrictCharField()
 
 
 class TeeStatusSerializer(serializers.Serializer):
-    job_id = serializers.CharField(required=False)
-    state = serializers.ChoiceField(choices=["running", "closed"])
-    closed_reason = serializers.CharField(allow_null=True, help_text='"deadline", "stop_loss", "target_return"')
+    job_id = StrictCharField(required=False)
+    state = StrictChoiceField(choices=["running", "closed"])
+    closed_reason = StrictCharField(allow_null=True, help_text='"deadline", "stop_loss", "target_return"')
     balance_report = TeeBalanceReportSerializer()
-    enclave_signature = serializers.CharField()
-    attestation_type = serializers.CharField(required=False)
+    enclave_signature = StrictCharField()
+    attestation_type = StrictCharField(required=False)
     verification = TeeVerificationSerializer(required=False, help_text="with ?verify=true")
 
 
 class TeeJobInitResultSerializer(serializers.Serializer):
-    job_id = serializers.CharField(required=False)
-    state = serializers.CharField(required=False)
+    job_id = StrictCharField(required=False)
+    state = StrictCharField(required=False)
 
 
 class TeeOrderResultSerializer(serializers.Serializer):
-    order_id = serializers.IntegerField(required=False)
-    status = serializers.CharField(required=False)
-    state = serializers.CharField(required=False)
+    order_id = StrictIntegerField(required=False)
+    status = StrictCharField(required=False)
+    state = StrictCharField(required=False)
     balance_report = TeeBalanceReportSerializer(required=False)
