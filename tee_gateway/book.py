@@ -318,7 +318,7 @@ class Book:
         positions = [
             {
                 "symbol": p["symbol"],
-                "quantity": str(Decimal(p["quantity"]).normalize()),
+                "quantity": format(Decimal(p["quantity"]).normalize(), "f"),
                 "avg_price": money(Decimal(p["avg_price"])),
                 "mark_price": money(Decimal(p["mark_price"])),
             }

@@ -219,3 +219,12 @@ def test_a_restart_keeps_the_enclave_key_and_the_tasks(tmp_path):
         status = second.get(f"/jobs/{job_id}/status").json()
         assert status["balance_report"]["usdt_balance"] == "9350.00"
         assert order(second, job_id).status_code == 401  # still single-use after the restart
+
+
+def test_a_whole_quantity_is_reported_as_a_plain_number(gateway):
+    job_id = init(gateway)
+
+    response = order(gateway, job_id, symbol="XRP/USDT", quantity="100.000", price="0.5")
+
+    assert response.json()["balance_report"]["positions"][0]["quantity"] == "100"
+    assert response.json()["balance_report"]["usdt_balance"] == "9950.00"
