@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -48,6 +49,7 @@ _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HEX = re.compile(r"^(0x)?[0-9a-fA-F]{2,8192}$")
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 BPS = Decimal(10_000)
+logger = logging.getLogger("tee_gateway")
 CENT = Decimal("0.01")
 
 
@@ -98,7 +100,12 @@ class Book:
         # The decrypted API keys, only ever in this process's memory (the file has the ciphertext).
         self._api_keys: dict[str, bytes] = {}
         for row in self.db.execute("SELECT job_id, encrypted_api_key FROM tasks"):
-            self._api_keys[row["job_id"]] = self._decrypt(row["encrypted_api_key"])
+            try:
+                self._api_keys[row["job_id"]] = self._decrypt(row["encrypted_api_key"])
+            except GatewayError:
+                # Encrypted to another enclave key (the state dir outlived its key): the task's
+                # record stays readable, but it holds no usable key.
+                logger.warning("task %s: its API key does not decrypt with this enclave key", row["job_id"])
 
     def _decrypt(self, encrypted_hex: str) -> bytes:
         try:
