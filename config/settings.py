@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.exchanges",
     "apps.trades",
     "apps.journal",
+    "apps.tee",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,11 @@ SIWE_CLOCK_SKEW = timedelta(seconds=env.int("SIWE_CLOCK_SKEW_SECONDS", default=6
 SIWE_MAX_AGE = timedelta(seconds=env.int("SIWE_MAX_AGE_SECONDS", default=10 * 60))
 
 TEE_GATEWAY_URL = env.str("TEE_GATEWAY_URL", default="")
+# --- TEE gateway proxy (apps/tee) ------------------------------------------------------------------
+# Every call to the gateway is bounded by these (no retries): a dead gateway is a 502 within the
+# connect timeout, a stuck one a 504 within the read timeout.
+TEE_GATEWAY_CONNECT_TIMEOUT_SECONDS = env.float("TEE_GATEWAY_CONNECT_TIMEOUT_SECONDS", default=2.0)
+TEE_GATEWAY_TIMEOUT_SECONDS = env.float("TEE_GATEWAY_TIMEOUT_SECONDS", default=10.0)
 SIDECAR_URL = env.str("SIDECAR_URL", default="")
 # The prover asked for a proof once evaluate() is indexed; empty leaves proofs NOT_CONFIGURED.
 PROVER_URL = env.str("PROVER_URL", default="")

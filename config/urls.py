@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/v1/", include(chain_api_urlpatterns)),
     path("api/v1/", include(desk_api_urlpatterns)),
     path("api/v1/", include("apps.jobs.urls")),
+    path("api/v1/", include("apps.tee.urls")),
     path("api/v1/", include("apps.exchanges.urls")),
     path("api/v1/", include(trades_desk_api_urlpatterns)),
     path("api/v1/", include("apps.journal.urls")),

@@ -3,8 +3,8 @@
 SQLite unless DATABASE_URL is set, an embedded Redis unless REDIS_URL is set, a local anvil
 chain unless RPC_URL is set; migrates, creates the demo users (printed with their passwords),
 deploys the agent-jobs contracts and Uniswap v3 with a WETH/USDC pool (once per chain), sends
-the chain demo's transactions, then runs web, ws, worker and beat from the Procfile until
-interrupted. Once the pages answer, it prints where they are and how to sign in
+the chain demo's transactions, then runs web, ws, worker, beat and the dev TEE gateway (tee) from
+the Procfile until interrupted. Once the pages answer, it prints where they are and how to sign in
 again, so the demo logins do not scroll away under the workers' logs.
 """
 
@@ -25,8 +25,8 @@ from local_chain import rpc_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PROCESSES = ("web", "ws", "worker", "beat")
-DEFAULTS = {"DEBUG": "1", "HOST": "127.0.0.1", "PORT": "8080", "WS_PORT": "4000"}
+PROCESSES = ("web", "ws", "worker", "beat", "tee")
+DEFAULTS = {"DEBUG": "1", "HOST": "127.0.0.1", "PORT": "8080", "WS_PORT": "4000", "TEE_GATEWAY_PORT": "7300"}
 # What honcho's `start` would do on Ctrl-C or SIGTERM: the platform was stopped on purpose.
 STOPPED_BY_SIGNAL = {130, 143}
 
@@ -41,6 +41,8 @@ def platform_environment(environ: dict[str, str]) -> dict[str, str]:
     env = dict(environ)
     for name, value in DEFAULTS.items():
         env.setdefault(name, value)
+    # The backend talks to the dev TEE gateway the Procfile's `tee` starts, unless told otherwise.
+    env.setdefault("TEE_GATEWAY_URL", f"http://127.0.0.1:{env['TEE_GATEWAY_PORT']}")
     env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 

@@ -32,7 +32,7 @@ def test_with_no_variables_set_the_pages_are_on_8080_and_the_websocket_on_4000(r
     env = run_script.platform_environment({"PATH": "/usr/bin:/bin"})
     table = run_script.process_table(PROCFILE, env)
 
-    assert set(table) == {"web", "ws", "worker", "beat"}
+    assert set(table) == {"web", "ws", "worker", "beat", "tee"}
     web_command, web_env = table["web"]
     ws_command, ws_env = table["ws"]
     assert "--bind 127.0.0.1:8080 " in expanded(web_command, web_env)
@@ -56,3 +56,18 @@ def test_the_ports_a_user_sets_are_kept(run_script):
 
     assert ":9090 " in expanded(*table["web"])
     assert "--port 9091 " in expanded(*table["ws"])
+
+
+def test_the_backend_is_pointed_at_the_dev_tee_gateway_it_starts(run_script):
+    env = run_script.platform_environment({"PATH": "/usr/bin:/bin"})
+    table = run_script.process_table(PROCFILE, env)
+
+    assert table["tee"][0] == "python -m tee_gateway"
+    assert table["web"][1]["TEE_GATEWAY_URL"] == "http://127.0.0.1:7300"
+    assert table["tee"][1]["TEE_GATEWAY_PORT"] == "7300"
+
+
+def test_a_tee_gateway_url_the_user_sets_is_kept(run_script):
+    env = run_script.platform_environment({"PATH": "/usr/bin:/bin", "TEE_GATEWAY_URL": "https://tee.example"})
+
+    assert env["TEE_GATEWAY_URL"] == "https://tee.example"
