@@ -116,6 +116,10 @@ def main() -> int:
     wait_for_health(base, time.monotonic() + args.timeout)
     ready = httpx.get(f"{base}/health/ready", timeout=10)
     assert ready.status_code == 200, ready.text
+    # The dev TEE gateway, a process of its own, answers through the proxy and the probes.
+    assert httpx.get(f"{base}/health/sidecar", timeout=10).json()["status"] == "ok"
+    attestation = httpx.get(f"{base}/api/v1/tee/attestation", timeout=10)
+    assert attestation.status_code == 200 and attestation.json()["tee_pubkey"].startswith("0x04"), attestation.text
     assert httpx.get(f"{base}/login", timeout=10).status_code == 200
     assert httpx.get(f"{base}/api/schema/", timeout=30).status_code == 200
     config = httpx.get(f"{base}/api/v1/config", timeout=10)
@@ -133,7 +137,7 @@ def main() -> int:
     trade_on_paper(base, token, price)
     indexed = chain_is_indexed(base, token, time.monotonic() + 120)
     print(
-        "make run serves /health, /health/ready, the pages, the API, the chain config, WebSockets "
+        "make run serves /health, /health/ready, the TEE gateway, the pages, the API, the chain config, WebSockets "
         f"with the market feed, a paper trade, a journal of {journal_trades} demo trades, and the "
         f"chain index up to block {indexed}"
     )

@@ -71,16 +71,16 @@ class SidecarView(_Probe):
         },
     )
     def get(self, request: Request) -> Response:
-        """The CEX sidecar's health; `not_configured` while SIDECAR_URL is unset."""
-        if not settings.SIDECAR_URL:
+        """The CEX sidecar's health: SIDECAR_URL's, or else the TEE gateway's (the process that
+        holds the CEX keys here); `not_configured` while neither is set."""
+        url = settings.SIDECAR_URL or settings.TEE_GATEWAY_URL
+        if not url:
             return Response({"status": "not_configured", "url": None})
         try:
-            httpx.get(
-                settings.SIDECAR_URL.rstrip("/") + "/health", timeout=settings.PROBE_TIMEOUT_SECONDS
-            ).raise_for_status()
+            httpx.get(url.rstrip("/") + "/health", timeout=settings.PROBE_TIMEOUT_SECONDS).raise_for_status()
         except httpx.HTTPError as exc:
             body = error_body(
                 Family.DESK, status=503, code="SIDECAR_DOWN", message=f"Sidecar unreachable: {type(exc).__name__}"
             )
             return Response(body, status=503)
-        return Response({"status": "ok", "url": settings.SIDECAR_URL})
+        return Response({"status": "ok", "url": url})

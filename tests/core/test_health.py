@@ -167,3 +167,16 @@ def test_metrics_are_exposed_for_prometheus(client, settings):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     assert "django_http_requests_total_by_method_total" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sidecar_probe_reports_the_tee_gateway_when_no_other_sidecar_is_set(api, settings, tmp_path):
+    from tests.tee.gateway import dev_gateway
+
+    settings.SIDECAR_URL = ""
+    with dev_gateway(tmp_path / "tee") as gateway:
+        settings.TEE_GATEWAY_URL = gateway.url
+        response = api.get("/health/sidecar")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "url": gateway.url}
+    assert api.get("/health/sidecar").status_code == 503  # and down once it stops
