@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.api_schema import SPECTACULAR_SETTINGS as API_SCHEMA
 from config.beat_schedule import BEAT_SCHEDULE
 from config.env import env, networks, price_routes, required, required_list
+from config.redis_layers import cache_settings, channel_layer_settings
 
 # siwe's grammar redefines core ABNF rules on import; abnf warns about it every time.
 warnings.filterwarnings("ignore", message=r"rule '.*' redefines", module=r"abnf\.")
@@ -130,49 +131,8 @@ AUTH_USER_MODEL = "accounts.User"
 # The quick start runs an embedded Redis on this port when REDIS_URL is unset.
 REDIS_URL = required("REDIS_URL", "redis://127.0.0.1:16379/0")
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "hc",
-        # A Redis that stops answering costs a request this long before its 503, not a hang.
-        "OPTIONS": {
-            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=2.0),
-            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=2.0),
-        },
-    }
-}
-CHANNEL_LAYERS = {
-    "default": {
-        # channels-redis's layer that keeps sockets open through a Redis outage and rejoins their
-        # streams when Redis answers again (apps/core/channel_layer.py).
-        "BACKEND": "apps.core.channel_layer.ResilientRedisChannelLayer",
-        "CONFIG": {
-            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis
-            # blocks for in BZPOPMIN: an idle socket's read then times out as Redis answers, and
-            # the consumer dies with a traceback. The read must outlast the blocking pop. Connecting
-            # is quick or not at all: a publish after a request's commit waits at most that long.
-            "hosts": [
-                {
-                    "address": REDIS_URL,
-                    "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15),
-                    "socket_connect_timeout": env.float("CHANNEL_LAYER_CONNECT_TIMEOUT", default=2),
-                }
-            ],
-            # A Redis without persistence comes back empty: until this process's next try rejoins
-            # its sockets' groups, every event published reaches nobody (publishers see success).
-            # At 5 s apart that window ran ~2 s past Redis's return, and an order placed in it
-            # never reached its trader's 50 open sockets (tests/core/test_redis_outage.py).
-            "reconnect_max_seconds": env.float("CHANNEL_LAYER_RECONNECT_MAX_SECONDS", default=0.5),
-            # Redis connections per process and event loop; past it a command waits for a free one
-            # rather than failing with MaxConnectionsError (apps/core/channel_layer.py).
-            "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=50),
-            "prefix": "hc-asgi",
-            "capacity": 1000,
-            "expiry": 30,
-        },
-    }
-}
+CACHES = cache_settings(REDIS_URL)
+CHANNEL_LAYERS = channel_layer_settings(REDIS_URL)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
