@@ -21,6 +21,7 @@ from apps.jobs.api.jobs import JobListView
 from apps.jobs.api.params import MAX_STORED_ID
 from apps.jobs.models import Agent, JobStatus, StrategyType
 from apps.jobs.selectors import JobFilters, job_detail, job_events, job_list, lifecycle_of
+from apps.tee.selectors import tee_panel
 
 PAGE_SIZE = 20
 USDC_DECIMALS = 6
@@ -112,9 +113,14 @@ def job_detail_page(request: HttpRequest, job_id: int) -> HttpResponse:
         return render(request, "jobs/detail.html", {"missing_job_id": job_id}, status=404)
     proof = getattr(job, "proof", None)
     dispute = getattr(job, "dispute", None)
+    is_cex = job.strategy_type == StrategyType.CEX_CAPITAL
+    snapshots = list(job.snapshots.all())
     context = {
         "job": job,
-        "is_cex": job.strategy_type == StrategyType.CEX_CAPITAL,
+        "is_cex": is_cex,
+        # Only a CEX_CAPITAL job has a TEE task; the call is bounded by PROBE_TIMEOUT_SECONDS.
+        "tee": tee_panel(job_id=job.job_id) if is_cex else None,
+        "snapshot_chart": _snapshot_chart(snapshots) if is_cex else None,
         "amounts": {
             "budget": usdc(job.budget),
             "escrow": usdc(job.escrow_balance),
@@ -136,10 +142,19 @@ def job_detail_page(request: HttpRequest, job_id: int) -> HttpResponse:
         ],
         "timeline": [{"event": event, "at": unix_time(event.block_timestamp)} for event in job_events(job=job)],
         "stake_locks": [{"lock": lock, "amount": usdc(lock.amount)} for lock in job.stake_locks.all()],
-        "snapshots": [{"snapshot": s, "value": usdc(s.reported_value)} for s in job.snapshots.all()],
+        "snapshots": [{"snapshot": s, "value": usdc(s.reported_value)} for s in snapshots],
         "offers": list(job.offers.all()),
         "dispute": dispute,
         "dispute_collateral": usdc(dispute.collateral) if dispute is not None else None,
         "proof": proof,
     }
     return render(request, "jobs/detail.html", context)
+
+
+def _snapshot_chart(snapshots: list[Any]) -> list[dict[str, Any]]:
+    """The chart's points, oldest first: UTC seconds and the value in USDC as a decimal string
+    (exact here; the script turns it into a number only to draw it)."""
+    return [
+        {"time": int(s.snapshot_ts.timestamp()), "value": format(Decimal(int(s.reported_value)) / _USDC_UNIT, "f")}
+        for s in sorted(snapshots, key=lambda s: s.snapshot_ts)
+    ]

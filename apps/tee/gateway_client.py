@@ -28,9 +28,13 @@ class GatewayAnswer:
     body: Any
 
 
-def _timeout() -> httpx.Timeout:
+def _timeout(limit: float | None = None) -> httpx.Timeout:
+    # `limit` caps both: a page that shows the gateway's status (the job page) waits at most
+    # that long, while the API keeps the longer read timeout an order fill may need.
     connect = settings.TEE_GATEWAY_CONNECT_TIMEOUT_SECONDS
     read = settings.TEE_GATEWAY_TIMEOUT_SECONDS
+    if limit is not None:
+        connect, read = min(connect, limit), min(read, limit)
     return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
 
@@ -40,10 +44,10 @@ def _base_url() -> str:
     return settings.TEE_GATEWAY_URL.rstrip("/")
 
 
-def _call(method: str, path: str, *, body: Any = None) -> GatewayAnswer:
+def _call(method: str, path: str, *, body: Any = None, timeout: float | None = None) -> GatewayAnswer:
     url = _base_url() + path
     try:
-        response = httpx.request(method, url, json=body, timeout=_timeout())
+        response = httpx.request(method, url, json=body, timeout=_timeout(timeout))
     except httpx.TimeoutException as exc:
         logger.warning("TEE gateway timed out: %s %s (%s)", method, path, type(exc).__name__)
         raise ApiError(
@@ -65,8 +69,8 @@ def _call(method: str, path: str, *, body: Any = None) -> GatewayAnswer:
     return GatewayAnswer(status=response.status_code, body=payload)
 
 
-def attestation() -> GatewayAnswer:
-    return _call("GET", "/attestation")
+def attestation(*, timeout: float | None = None) -> GatewayAnswer:
+    return _call("GET", "/attestation", timeout=timeout)
 
 
 def init_job(body: dict[str, Any]) -> GatewayAnswer:
@@ -77,8 +81,8 @@ def place_order(job_id: str, body: Any) -> GatewayAnswer:
     return _call("POST", f"/jobs/{job_id}/orders", body=body)
 
 
-def status(job_id: str) -> GatewayAnswer:
-    return _call("GET", f"/jobs/{job_id}/status")
+def status(job_id: str, *, timeout: float | None = None) -> GatewayAnswer:
+    return _call("GET", f"/jobs/{job_id}/status", timeout=timeout)
 
 
 def readiness_check() -> dict[str, Any]:
