@@ -34,7 +34,7 @@ class Position:
     symbol: str
     quantity: str
     mark_price: str | None
-    value: str | None  # quantity × mark price, in the quote currency (USDT), when the report gives a mark
+    value: str | None  # quantity times mark price, in the quote currency (USDT), when the report gives a mark
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,18 @@ class TeePanel:
     attestation_label: str | None = None
 
 
-def _money(raw: Any) -> str | None:
-    """A decimal string from the report, or None; never a float."""
+def _decimal(raw: Any) -> Decimal | None:
+    """A number from the report (decimal strings there), or None; never a float."""
     try:
-        return format(Decimal(str(raw)), "f") if raw is not None else None
+        return Decimal(str(raw)) if raw is not None else None
     except InvalidOperation:
         return None
+
+
+def _money(raw: Any) -> str | None:
+    """An amount for people: the report's own decimals, with thousands separators."""
+    value = _decimal(raw)
+    return format(value, ",f") if value is not None else None
 
 
 def _positions(report: dict[str, Any]) -> list[Position]:
@@ -65,11 +71,18 @@ def _positions(report: dict[str, Any]) -> list[Position]:
     for item in report.get("positions") or []:
         if not isinstance(item, dict) or "symbol" not in item:
             continue
-        quantity, mark = _money(item.get("quantity")), _money(item.get("mark_price"))
-        value = _money(item.get("value"))
+        quantity, mark = _decimal(item.get("quantity")), _decimal(item.get("mark_price"))
+        value = _decimal(item.get("value"))
         if value is None and quantity is not None and mark is not None:
-            value = format((Decimal(quantity) * Decimal(mark)).quantize(Decimal("0.01")), "f")
-        out.append(Position(symbol=str(item["symbol"]), quantity=quantity or "—", mark_price=mark, value=value))
+            value = (quantity * mark).quantize(Decimal("0.01"))
+        out.append(
+            Position(
+                symbol=str(item["symbol"]),
+                quantity=format(quantity, "f") if quantity is not None else "—",
+                mark_price=_money(mark),
+                value=_money(value),
+            )
+        )
     return out
 
 

@@ -17,8 +17,7 @@
   }
   const points = JSON.parse(source.textContent);
 
-  const usdc = (value) =>
-    value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " USDC";
+  const amount = (value) => value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   const chart = charts.createChart(element, {
     autoSize: true,
@@ -27,8 +26,9 @@
     grid: { vertLines: { color: "#f0f2f6" }, horzLines: { color: "#f0f2f6" } },
     rightPriceScale: { borderColor: "#dfe3ea" },
     timeScale: { borderColor: "#dfe3ea", timeVisible: true, secondsVisible: false },
-    // The axis and the crosshair label say the unit, not only the caption above.
-    localization: { priceFormatter: usdc },
+    // Plain amounts on the axis (a unit on every tick takes a phone's width); the series' title
+    // puts "USDC" on the axis beside the latest value, and the caption above says it too.
+    localization: { priceFormatter: amount },
     handleScroll: { vertTouchDrag: false },
   });
   const series = chart.addSeries(charts.LineSeries, {

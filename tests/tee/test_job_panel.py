@@ -82,8 +82,8 @@ def test_a_running_task_shows_its_balance_positions_and_a_valid_dev_signature(cl
 
     assert 'data-tee-availability="ok"' in card
     assert '<span class="badge ok">running</span>' in card
-    assert "9350.00 USDT" in card
-    assert re.search(r"<td>BTC/USDT</td> <td[^>]*>0.01</td> <td[^>]*>65000.00</td> <td[^>]*>650.00</td>", card)
+    assert "9,350.00 USDT" in card
+    assert re.search(r"<td>BTC/USDT</td> <td[^>]*>0.01</td> <td[^>]*>65,000.00</td> <td[^>]*>650.00</td>", card)
     assert '<span class="badge ok">valid</span>' in card
     assert "dev: no hardware quote" in card
 
@@ -98,7 +98,7 @@ def test_a_task_closed_by_its_stop_loss_says_so(client, configured):
 
     assert ">closed</span>" in card
     assert "closed: stop_loss" in card
-    assert "6500.00 USDT" in card
+    assert "6,500.00 USDT" in card
     assert '<span class="badge ok">valid</span>' in card
 
 
