@@ -3,6 +3,7 @@ as a real process (tests/tee/gateway.py), and a gateway that is down, silent or 
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
 import socket
@@ -100,6 +101,48 @@ def test_a_task_closed_by_its_stop_loss_says_so(client, configured):
     assert "closed: stop_loss" in card
     assert "6,500.00 USDT" in card
     assert '<span class="badge ok">valid</span>' in card
+
+
+@pytest.fixture
+def tampering_relay(gateway):
+    """An HTTP relay in front of the real gateway that raises the USDT balance in every status it
+    passes on: a report changed after the enclave signed it, as a compromised host could."""
+
+    class Relay(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer = gateway.get(self.path)
+            body = answer.json()
+            if self.path.endswith("/status") and answer.status_code == 200:
+                body["balance_report"]["usdt_balance"] = "99999.00"
+            raw = json.dumps(body).encode()
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_report_changed_after_the_enclave_signed_it_is_shown_invalid(client, settings, gateway, tampering_relay):
+    job = cex_job()
+    start_task(gateway, job)
+    settings.TEE_GATEWAY_URL = tampering_relay
+
+    card = tee_card(client, job)
+
+    assert "99,999.00 USDT" in card
+    assert '<span class="badge bad">invalid</span>' in card
+    assert "valid</span>" not in card.replace("invalid</span>", "")
 
 
 def test_a_job_the_gateway_does_not_know_is_not_initialised_yet(client, configured):
