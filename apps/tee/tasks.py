@@ -1,0 +1,31 @@
+"""Thin Celery tasks over apps/tee/services.py's snapshots."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from apps.tee.services import running_cex_capital_job_ids, take_tee_snapshot
+
+logger = logging.getLogger(__name__)
+
+
+def _snapshot(job_id: int) -> str:
+    try:
+        result = take_tee_snapshot(job_id=job_id)
+    except Exception as exc:  # gateway down, bad signature, revert: logged; the other jobs go on
+        logger.warning("No TEE snapshot of job %s this run: %s", job_id, exc, exc_info=True)
+        return "failed"
+    return "submitted" if result.submitted else "unchanged"
+
+
+@shared_task(name="apps.tee.tasks.poll_tee_snapshots")
+def poll_tee_snapshots() -> dict[str, str]:
+    """Every running CEX_CAPITAL job's snapshot: {job id: submitted | unchanged | failed}."""
+    return {str(job_id): _snapshot(job_id) for job_id in running_cex_capital_job_ids()}
+
+
+@shared_task(name="apps.tee.tasks.take_tee_snapshot")
+def take_tee_snapshot_task(job_id: int) -> str:
+    return _snapshot(job_id)
