@@ -19,6 +19,7 @@ from web3 import Web3
 
 from apps.jobs.models import Job
 from apps.tee.models import TeeSnapshotReport
+from apps.tee.services import SnapshotRefused, usdc_raw_units
 from apps.tee.tasks import poll_tee_snapshots
 from apps.tee.verification import signed_payload
 from tests.accounts.factories import sign_in
@@ -77,6 +78,8 @@ def test_a_snapshot_lands_on_chain_and_the_jobs_api_shows_it_once(
         assert shown["balanceReport"]["usdt_balance"] == "3500.00"
         assert shown["balanceReport"]["positions"][0]["quantity"] == "0.1"
         assert snapshots(api, untasked.job_id) == []
+        in_job = api.get(f"/api/v1/jobs/{traded.job_id}").json()["data"]["snapshots"]
+        assert [(s["txHash"], s["reportedValue"]) for s in in_job] == [(shown["txHash"], "3500000000")]
 
         # The attestation is report_hash (32 bytes) || enclave signature (65 bytes).
         attestation = bytes.fromhex(shown["attestation"].removeprefix("0x"))
@@ -171,3 +174,16 @@ def test_a_tampered_report_is_not_submitted(reporting, index, api, settings, tmp
     index()
     assert not TeeSnapshotReport.objects.exists()
     assert snapshots(api, job.job_id) == []
+
+
+@pytest.mark.parametrize(
+    ("usdt_balance", "raw"), [("3500.00", 3_500_000_000), ("0.1234569", 123_456), ("0", 0), ("1e2", 100_000_000)]
+)
+def test_a_balance_is_reported_in_usdc_raw_units_rounded_down_past_six_decimals(usdt_balance, raw):
+    assert usdc_raw_units(usdt_balance) == raw
+
+
+@pytest.mark.parametrize("usdt_balance", ["-1.00", "NaN", "Infinity", "ten", 10.5, None])
+def test_a_balance_that_is_not_a_non_negative_decimal_string_is_refused(usdt_balance):
+    with pytest.raises(SnapshotRefused):
+        usdc_raw_units(usdt_balance)
