@@ -131,6 +131,21 @@ def test_a_gateway_that_is_down_leaves_nothing_and_the_next_poll_submits(reporti
     assert shown["reportedValue"] == "10000000000"
 
 
+def test_a_reverted_report_is_not_claimed_and_is_sent_again(reporting, index, api, settings, tmp_path):  # noqa: F811
+    job = funded_cex_capital_job(reporting, index)
+    with dev_gateway(tmp_path / "state") as gateway:
+        settings.TEE_GATEWAY_URL = gateway.url
+        assert init_tee_task(api, job, wallet(1)).status_code == 200
+        settings.TEE_SNAPSHOT_REPORTER = reporting.stranger  # ACPCore: "not the reporter"
+        assert poll_tee_snapshots() == {str(job.job_id): "failed"}
+        assert not TeeSnapshotReport.objects.exists()
+
+        settings.TEE_SNAPSHOT_REPORTER = reporting.w3.eth.accounts[8]
+        assert poll_tee_snapshots() == {str(job.job_id): "submitted"}
+    index()
+    assert len(snapshots(api, job.job_id)) == 1
+
+
 @contextlib.contextmanager
 def tampering_relay(upstream: str) -> Iterator[str]:
     """A man in the middle: passes the gateway's answers on, but raises the usdt_balance of every
