@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from config.env import env
+
 
 def _every(task: str, **interval: int) -> dict[str, object]:
     return {"task": task, "schedule": timedelta(**interval)}
@@ -25,4 +27,8 @@ BEAT_SCHEDULE = {
     "remove-orphan-journal-files": _every("apps.journal.tasks.remove_orphan_journal_files", hours=1),
     # The journal updates a down broker lost (apps/journal/services/updates.py).
     "sweep-journal-series": _every("apps.journal.tasks.sweep_journal_series", minutes=5),
+    # Attested TEE balance snapshots of running CEX_CAPITAL jobs, put on chain (issue 13).
+    "poll-tee-snapshots": _every(
+        "apps.tee.tasks.poll_tee_snapshots", seconds=env.int("TEE_SNAPSHOT_SECONDS", default=4 * 60 * 60)
+    ),
 }

@@ -216,6 +216,11 @@ TEE_GATEWAY_URL = env.str("TEE_GATEWAY_URL", default="")
 # connect timeout, a stuck one a 504 within the read timeout.
 TEE_GATEWAY_CONNECT_TIMEOUT_SECONDS = env.float("TEE_GATEWAY_CONNECT_TIMEOUT_SECONDS", default=2.0)
 TEE_GATEWAY_TIMEOUT_SECONDS = env.float("TEE_GATEWAY_TIMEOUT_SECONDS", default=10.0)
+# Attested snapshots (apps/tee/services.py): the account the node signs reportSnapshot with (must be
+# ACPCore's reporter; empty: the node's first account, as the jobs keeper), and how often beat polls
+# (read in config/beat_schedule.py, which this module imports; shown here for the code to read).
+TEE_SNAPSHOT_REPORTER = env.str("TEE_SNAPSHOT_REPORTER", default="")
+TEE_SNAPSHOT_SECONDS = int(BEAT_SCHEDULE["poll-tee-snapshots"]["schedule"].total_seconds())
 SIDECAR_URL = env.str("SIDECAR_URL", default="")
 # The prover asked for a proof once evaluate() is indexed; empty leaves proofs NOT_CONFIGURED.
 PROVER_URL = env.str("PROVER_URL", default="")

@@ -10,6 +10,7 @@ class TeeConfig(AppConfig):
         from django.conf import settings
 
         from apps.core.probes import register_readiness_check
+        from apps.tee import signals  # noqa: F401 -- registers the Snapshot receiver
         from apps.tee.gateway_client import readiness_check
 
         # Replaces core's bare URL probe of the same name: this one also reports the attestation type.
