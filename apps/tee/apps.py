@@ -10,8 +10,12 @@ class TeeConfig(AppConfig):
         from django.conf import settings
 
         from apps.core.probes import register_readiness_check
-        from apps.tee import signals  # noqa: F401 -- registers the Snapshot receiver
+        from apps.jobs.hooks import on_snapshot_recorded
         from apps.tee.gateway_client import readiness_check
+        from apps.tee.services import attach_balance_report
+
+        # The follower records the Snapshot rows; the report this backend polled joins them.
+        on_snapshot_recorded(attach_balance_report)
 
         # Replaces core's bare URL probe of the same name: this one also reports the attestation type.
         if settings.TEE_GATEWAY_URL:

@@ -14,7 +14,8 @@ Decisions worth knowing:
   claimed before the transaction is sent (beat and the admin action may race). An unchanged report
   is therefore not submitted again; a changed balance, position or state makes a new one.
 - The follower creates the Snapshot row from the SnapshotReported log; the polled balance_report
-  is attached to it by tx hash (apps/tee/signals.py, or here when the follower was faster).
+  is attached to it by tx hash (apps/jobs/hooks.py, as the follower records it; or here, when
+  the follower was faster).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from django.db.models import F
 
 from apps.indexer.models import ChainLog
 from apps.jobs.chain.deploy import CoreConfig
+from apps.jobs.hooks import snapshot_recorded
 from apps.jobs.models import (
     Agent,
     AgentSource,
@@ -296,6 +297,7 @@ def _snapshot_reported(ev: DecodedEvent, scope: Scope) -> None:
         block_number=ev.block_number,
         attestation=ev.args["attestation"],
     )
+    snapshot_recorded(tx_hash=ev.log.tx_hash)
 
 
 def _stake_locked(ev: DecodedEvent, scope: Scope) -> None:
