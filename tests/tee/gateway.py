@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +83,34 @@ def sign_order(provider: Any, *, job_id: str, order: dict[str, str]) -> str:
         f":{order.get('nonce', '')}"
     )
     return Account.sign_message(encode_defunct(text=message), private_key=provider.key).signature.to_0x_hex()
+
+
+@contextlib.contextmanager
+def tampering_relay(upstream: str, usdt_balance: str = "99999999.00") -> Iterator[str]:
+    """A man in the middle: passes the gateway's answers on, but sets the usdt_balance of every
+    status it relays to `usdt_balance` (keeping the enclave signature of the original)."""
+
+    class Relay(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer = httpx.get(upstream + self.path, timeout=10)
+            body = answer.json()
+            if self.path.endswith("/status") and isinstance(body, dict):
+                body["balance_report"]["usdt_balance"] = usdt_balance
+            raw = json.dumps(body).encode()
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,11 +3,8 @@ as a real process (tests/tee/gateway.py), and a gateway that is down, silent or 
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import socket
-import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -19,6 +16,7 @@ from apps.jobs.models import StrategyType
 from tests.core.servers import free_port
 from tests.jobs.api.factories import T0, USDC, JobFactory, SnapshotFactory
 from tests.tee.gateway import dev_gateway, encrypt_api_key, sign_order
+from tests.tee.gateway import tampering_relay as relay_changing_balances
 
 pytestmark = pytest.mark.django_db
 
@@ -107,30 +105,8 @@ def test_a_task_closed_by_its_stop_loss_says_so(client, configured):
 def tampering_relay(gateway):
     """An HTTP relay in front of the real gateway that raises the USDT balance in every status it
     passes on: a report changed after the enclave signed it, as a compromised host could."""
-
-    class Relay(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            answer = gateway.get(self.path)
-            body = answer.json()
-            if self.path.endswith("/status") and answer.status_code == 200:
-                body["balance_report"]["usdt_balance"] = "99999.00"
-            raw = json.dumps(body).encode()
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with relay_changing_balances(gateway.url, usdt_balance="99999.00") as url:
+        yield url
 
 
 def test_a_report_changed_after_the_enclave_signed_it_is_shown_invalid(client, settings, gateway, tampering_relay):
@@ -162,33 +138,6 @@ def test_a_gateway_that_is_down_is_said_plainly_and_the_page_still_renders_quick
     assert time.monotonic() - started < 3
     assert "TEE gateway unreachable" in card
     assert "Traceback" not in card and "httpx" not in card
-
-
-@pytest.fixture
-def silent_gateway():
-    """Accepts connections and never answers: a gateway stuck inside the enclave."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    listener.close()
 
 
 def test_a_silent_gateway_holds_the_page_no_longer_than_the_probe_timeout(client, settings, silent_gateway):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from decimal import Decimal
 
@@ -162,33 +160,6 @@ def test_a_gateway_that_is_down_is_a_prompt_502(api, settings):
     assert response.json()["success"] is False
     assert response.json()["error"]["code"] == "TEE_GATEWAY_UNAVAILABLE"
     assert time.monotonic() - started < 3
-
-
-@pytest.fixture
-def silent_gateway():
-    """Accepts connections and never answers: a gateway stuck inside the enclave."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    listener.close()
 
 
 def test_a_gateway_that_does_not_answer_is_a_504_within_the_read_timeout(api, settings, silent_gateway):

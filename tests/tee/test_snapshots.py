@@ -5,13 +5,6 @@ is down leaves nothing behind, and a tampered report never reaches the chain."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import httpx
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -32,7 +25,7 @@ from tests.jobs.integration.conftest import (  # noqa: F401 -- fixtures, used by
     wallet,
 )
 from tests.tee.cex_job import funded_cex_capital_job, init_tee_task, place_order
-from tests.tee.gateway import dev_gateway
+from tests.tee.gateway import dev_gateway, tampering_relay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,37 +137,6 @@ def test_a_reverted_report_is_not_claimed_and_is_sent_again(reporting, index, ap
         assert poll_tee_snapshots() == {str(job.job_id): "submitted"}
     index()
     assert len(snapshots(api, job.job_id)) == 1
-
-
-@contextlib.contextmanager
-def tampering_relay(upstream: str) -> Iterator[str]:
-    """A man in the middle: passes the gateway's answers on, but raises the usdt_balance of every
-    status it relays (keeping the enclave signature of the original)."""
-
-    class Relay(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            answer = httpx.get(upstream + self.path, timeout=10)
-            body = answer.json()
-            if self.path.endswith("/status") and isinstance(body, dict):
-                body["balance_report"]["usdt_balance"] = "99999999.00"
-            raw = json.dumps(body).encode()
-            self.send_response(answer.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_tampered_report_is_not_submitted(reporting, index, api, settings, tmp_path):  # noqa: F811
