@@ -19,7 +19,8 @@ from apps.core.errors import ApiError, Family
 from apps.core.openapi import error_responses
 from apps.core.pagination import PageSizePagination, page_parameters
 from apps.core.query import reject_unknown_parameters
-from apps.indexer import rpc, selectors
+from apps.indexer import selectors
+from apps.indexer.ingest.status import chain_position
 from apps.indexer.presenters import (
     present_block,
     present_health,
@@ -101,12 +102,7 @@ class HealthView(APIView):
     )
     def get(self, request: Request) -> Response:
         reject_unknown_parameters(request.query_params, set())
-        position = selectors.health_position()
-        try:
-            head = rpc.node_head()
-        except rpc.NODE_ERRORS:
-            head = None
-        return Response(present_health(position, head.number if head else None, head.timestamp if head else None))
+        return Response(present_health(chain_position()))
 
 
 class TransactionListView(APIView):

@@ -166,18 +166,15 @@ def present_token(token: Row) -> Row:
     }
 
 
-def present_health(position: Row | None, head_number: int | None, head_timestamp: int | None) -> Row:
-    """`status` is "ok" when the node answered, "degraded" when it did not (the index is still
-    served, so it stays a 200); the tip and the lag are null when unknown."""
-    last_time = position["timestamp"] if position else None
-    lag = None
-    if last_time is not None and head_timestamp is not None:
-        aware = last_time if timezone.is_aware(last_time) else last_time.replace(tzinfo=dt.UTC)
-        lag = float(max(0, head_timestamp - int(aware.timestamp())))
+def present_health(position: Row) -> Row:
+    """Seed 004's health from apps/indexer/ingest/status.chain_position: `status` is "ok" when the
+    node answered, "degraded" when it did not (the index is still served, so it stays a 200);
+    the tip and the lag are null when unknown."""
+    lag = position["lag_seconds"]
     return {
-        "status": "ok" if head_number is not None else "degraded",
-        "last_indexed_block": position["number"] if position else None,
-        "last_indexed_timestamp": utc_iso(last_time),
-        "chain_tip_block": head_number,
-        "ingestion_lag_seconds": lag,
+        "status": "ok" if position["chain_tip"] is not None else "degraded",
+        "last_indexed_block": position["last_indexed_block"],
+        "last_indexed_timestamp": utc_iso(position["last_indexed_timestamp"]),
+        "chain_tip_block": position["chain_tip"],
+        "ingestion_lag_seconds": float(lag) if lag is not None else None,
     }

@@ -9,6 +9,7 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from apps.accounts.services import create_api_token
+from apps.indexer.models import ChainCursor
 from scripts.local_chain import ANVIL, anvil_node
 from tests.accounts.factories import sign_in
 from tests.conftest import require_binary
@@ -100,6 +101,7 @@ def test_health_with_the_node_down_is_degraded_but_still_serves_the_index(client
     rpc_url(f"http://{LOOPBACK}:{free_port()}")
     BlockFactory(number=7)
     latest = BlockFactory(number=8)
+    ChainCursor.objects.create(name="chain", block_number=8, block_hash=latest.hash)
 
     response = client.get("/api/v1/health")
 
@@ -121,7 +123,8 @@ def test_health_reports_the_tip_and_the_lag_from_a_real_node(client, rpc_url):
         w3 = Web3(HTTPProvider(url))
         w3.provider.make_request("evm_mine", [])
         tip = w3.eth.get_block("latest")
-        BlockFactory(number=0, timestamp=dt.datetime.fromtimestamp(tip["timestamp"] - 144, tz=dt.UTC))
+        block = BlockFactory(number=0, timestamp=dt.datetime.fromtimestamp(tip["timestamp"] - 144, tz=dt.UTC))
+        ChainCursor.objects.create(name="chain", block_number=0, block_hash=block.hash)
 
         body = client.get("/api/v1/health").json()
 

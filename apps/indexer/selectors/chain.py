@@ -242,11 +242,6 @@ def token_transfers(token_address: str) -> TransferRows:
     return TransferRows(token_address=token_address)
 
 
-def health_position() -> Row | None:
-    """The highest indexed block's number and time (one query), or None before the first block."""
-    return Block.objects.order_by("-number").values("number", "timestamp").first()
-
-
 @dataclass(frozen=True)
 class SearchResult:
     kind: str  # "transaction", "block", "token", "address" or "none"
