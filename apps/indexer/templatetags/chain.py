@@ -23,12 +23,3 @@ def usd(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.2f} USD"
-
-
-@register.filter
-def exact(value: Decimal | None) -> str:
-    """An exact Decimal in plain digits, without trailing zeros or an exponent: 0.0008125."""
-    if value is None:
-        return "—"
-    text = format(value.normalize(), "f")
-    return text
