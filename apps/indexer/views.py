@@ -38,9 +38,8 @@ LATEST = 10
 
 
 def _page(request: HttpRequest, rows, name: str = "page"):
-    raw = request.GET.get(name, "")
-    number = int(raw) if raw.isdigit() and int(raw) > 0 else 1
-    return Paginator(rows, PAGE_SIZE).get_page(number)
+    # get_page turns a missing or malformed number into page 1 and one past the end into the last.
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(name))
 
 
 def _summaries(rows: list[dict]) -> list[dict]:
