@@ -73,6 +73,21 @@ def attestation(*, timeout: float | None = None) -> GatewayAnswer:
     return _call("GET", "/attestation", timeout=timeout)
 
 
+@dataclass(frozen=True)
+class AttestedKey:
+    tee_pubkey: str
+    attestation_type: str | None
+
+
+def attested_key(*, timeout: float | None = None) -> AttestedKey | None:
+    """The enclave's attested public key, or None when the gateway's answer does not carry one.
+    Raises ApiError (502/503/504) as every call here does when the gateway is down or slow."""
+    answer = attestation(timeout=timeout)
+    body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
+    pubkey = body.get("tee_pubkey")
+    return AttestedKey(pubkey, body.get("attestation_type")) if isinstance(pubkey, str) else None
+
+
 def init_job(body: dict[str, Any]) -> GatewayAnswer:
     return _call("POST", "/jobs", body=body)
 

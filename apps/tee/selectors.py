@@ -95,14 +95,13 @@ def _attestation_label(kind: str | None) -> str | None:
 def _verification(status: dict[str, Any], *, timeout: float) -> tuple[bool | None, str | None]:
     """(the enclave signature checks out against the attested key, the attestation type)."""
     try:
-        attested = gateway_client.attestation(timeout=timeout)
+        attested = gateway_client.attested_key(timeout=timeout)
     except ApiError:
+        attested = None
+    if attested is None:
         return None, status.get("attestation_type")
-    body = attested.body if attested.status == 200 and isinstance(attested.body, dict) else {}
-    pubkey = body.get("tee_pubkey")
-    if not isinstance(pubkey, str):
-        return None, status.get("attestation_type")
-    return verify_report(status, tee_pubkey=pubkey), body.get("attestation_type") or status.get("attestation_type")
+    kind = attested.attestation_type or status.get("attestation_type")
+    return verify_report(status, tee_pubkey=attested.tee_pubkey), kind
 
 
 def tee_panel(*, job_id: int, timeout: float | None = None) -> TeePanel:

@@ -102,14 +102,13 @@ def _verified_status(job_id: int) -> dict[str, Any]:
     answer = gateway_client.status(str(job_id))  # ApiError (502/504) when the gateway is down or slow
     if answer.status != 200 or not isinstance(answer.body, dict):
         raise SnapshotRefused(f"the TEE gateway answered {answer.status} for job {job_id}: {answer.body}")
-    attested = gateway_client.attestation()
-    tee_pubkey = attested.body.get("tee_pubkey") if isinstance(attested.body, dict) else None
-    if attested.status != 200 or not isinstance(tee_pubkey, str):
-        raise SnapshotRefused(f"the TEE gateway's attestation is unusable ({attested.status})")
+    attested = gateway_client.attested_key()
+    if attested is None:
+        raise SnapshotRefused("the TEE gateway's attestation carries no enclave key")
     status = answer.body
     if str(status.get("job_id")) != str(job_id):
         raise SnapshotRefused(f"the gateway's report is for job {status.get('job_id')}, not {job_id}")
-    if not verify_report(status, tee_pubkey=tee_pubkey):
+    if not verify_report(status, tee_pubkey=attested.tee_pubkey):
         raise SnapshotRefused(f"the enclave signature of job {job_id}'s report is invalid")
     if not isinstance(status.get("balance_report"), dict):
         raise SnapshotRefused(f"job {job_id}'s report has no balance_report")

@@ -144,14 +144,14 @@ class StatusView(_Public):
 
 
 def _verification(status: dict[str, Any]) -> dict[str, Any]:
-    attested = gateway_client.attestation()
-    if attested.status != 200 or not isinstance(attested.body, dict) or "tee_pubkey" not in attested.body:
+    attested = gateway_client.attested_key()
+    if attested is None:
         raise ApiError(status=502, code="TEE_GATEWAY_BAD_RESPONSE", message="The gateway's attestation is unreadable.")
-    kind = attested.body.get("attestation_type")
+    kind = attested.attestation_type
     return {
-        "valid": verify_report(status, tee_pubkey=attested.body["tee_pubkey"]),
+        "valid": verify_report(status, tee_pubkey=attested.tee_pubkey),
         "attestation_type": kind,
-        "tee_pubkey": attested.body["tee_pubkey"],
+        "tee_pubkey": attested.tee_pubkey,
         "note": DEV_NOTE
         if kind == "dev"
         else "the enclave signature was checked; the hardware quote was not (dcap-qvl verification is not wired yet)",
