@@ -1,11 +1,13 @@
-"""What other apps do when the projection records rows, without `jobs` importing them.
+"""What other apps add to `jobs`, without `jobs` importing them.
 
 `tee` registers here (in its AppConfig.ready), so the layering stays jobs -> tee: a snapshot the
-backend submitted gets the balance report it polled, in the same transaction as the row."""
+backend submitted gets the balance report it polled, in the same transaction as the row; and a
+CEX_CAPITAL job's page shows the TEE's live status."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 SnapshotHook = Callable[..., object]
 _snapshot_recorded: list[SnapshotHook] = []
@@ -20,3 +22,17 @@ def on_snapshot_recorded(hook: SnapshotHook) -> None:
 def snapshot_recorded(*, tx_hash: str) -> None:
     for hook in _snapshot_recorded:
         hook(tx_hash=tx_hash)
+
+
+TeeStatusReader = Callable[..., Any]
+_tee_status: list[TeeStatusReader] = []
+
+
+def on_job_page_tee_status(reader: TeeStatusReader) -> None:
+    """`reader(job_id=...)`: what a CEX_CAPITAL job's page shows of the TEE (the last one set wins)."""
+    _tee_status[:] = [reader]
+
+
+def job_page_tee_status(*, job_id: int) -> Any:
+    """The registered reader's answer for the job page, or None when no TEE app is installed."""
+    return _tee_status[0](job_id=job_id) if _tee_status else None

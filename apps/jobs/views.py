@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET
 
 from apps.jobs.api.jobs import JobListView
 from apps.jobs.api.params import MAX_STORED_ID
+from apps.jobs.hooks import job_page_tee_status
 from apps.jobs.models import Agent, JobStatus, StrategyType
 from apps.jobs.selectors import JobFilters, job_detail, job_events, job_list, lifecycle_of
-from apps.tee.selectors import tee_panel
 
 PAGE_SIZE = 20
 USDC_DECIMALS = 6
@@ -119,7 +119,7 @@ def job_detail_page(request: HttpRequest, job_id: int) -> HttpResponse:
         "job": job,
         "is_cex": is_cex,
         # Only a CEX_CAPITAL job has a TEE task; the call is bounded by PROBE_TIMEOUT_SECONDS.
-        "tee": tee_panel(job_id=job.job_id) if is_cex else None,
+        "tee": job_page_tee_status(job_id=job.job_id) if is_cex else None,
         "snapshot_chart": _snapshot_chart(snapshots) if is_cex else None,
         "amounts": {
             "budget": usdc(job.budget),

@@ -1,6 +1,11 @@
+"""The agent jobs in the admin, registered by `tee` because the one thing an admin does to a job
+here is a TEE action (jobs are the chain follower's projection, changed only on chain); kept out
+of `jobs` so the layering stays jobs -> tee."""
+
 from django.contrib import admin, messages
 
 from apps.jobs.models import Job
+from apps.tee.tasks import take_tee_snapshot_task
 
 
 @admin.register(Job)
@@ -22,8 +27,6 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Take a TEE snapshot now")
     def take_tee_snapshot_now(self, request, queryset) -> None:
-        from apps.tee.tasks import take_tee_snapshot_task
-
         job_ids = list(queryset.values_list("job_id", flat=True))
         for job_id in job_ids:
             take_tee_snapshot_task.delay(job_id)
