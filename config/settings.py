@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.trades",
     "apps.journal",
     "apps.tee",
+    "apps.droids",
 ]
 
 MIDDLEWARE = [
