@@ -222,6 +222,11 @@ TEE_GATEWAY_TIMEOUT_SECONDS = env.float("TEE_GATEWAY_TIMEOUT_SECONDS", default=1
 # (read in config/beat_schedule.py, which this module imports; shown here for the code to read).
 TEE_SNAPSHOT_REPORTER = env.str("TEE_SNAPSHOT_REPORTER", default="")
 TEE_SNAPSHOT_SECONDS = int(BEAT_SCHEDULE["poll-tee-snapshots"]["schedule"].total_seconds())
+# Hardware quotes (apps/tee/quotes.py) are verified against the collateral of a PCCS (Intel's PCS,
+# or a caching PCCS); empty: quotes are parsed and checked for their key binding, and reported
+# unverifiable rather than fetched from outside (the platform may run offline).
+TEE_PCCS_URL = env.str("TEE_PCCS_URL", default="")
+TEE_PCCS_TIMEOUT_SECONDS = env.float("TEE_PCCS_TIMEOUT_SECONDS", default=5.0)
 SIDECAR_URL = env.str("SIDECAR_URL", default="")
 # The prover asked for a proof once evaluate() is indexed; empty leaves proofs NOT_CONFIGURED.
 PROVER_URL = env.str("PROVER_URL", default="")

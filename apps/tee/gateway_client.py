@@ -77,6 +77,8 @@ def attestation(*, timeout: float | None = None) -> GatewayAnswer:
 class AttestedKey:
     tee_pubkey: str
     attestation_type: str | None
+    # The hardware quote (hex) bound to the key, when the gateway runs on one (dstack); None for dev.
+    quote: str | None = None
 
 
 def attested_key(*, timeout: float | None = None) -> AttestedKey | None:
@@ -85,7 +87,10 @@ def attested_key(*, timeout: float | None = None) -> AttestedKey | None:
     answer = attestation(timeout=timeout)
     body = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
     pubkey = body.get("tee_pubkey")
-    return AttestedKey(pubkey, body.get("attestation_type")) if isinstance(pubkey, str) else None
+    if not isinstance(pubkey, str):
+        return None
+    quote = body.get("quote")
+    return AttestedKey(pubkey, body.get("attestation_type"), quote if isinstance(quote, str) else None)
 
 
 def init_job(body: dict[str, Any]) -> GatewayAnswer:

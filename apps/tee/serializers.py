@@ -72,10 +72,18 @@ class TeeBalanceReportSerializer(serializers.Serializer):
     starting_capital = StrictCharField(required=False)
 
 
+class TeeQuoteCheckSerializer(serializers.Serializer):
+    verdict = StrictChoiceField(choices=["valid", "invalid", "unverifiable", "no_quote"])
+    detail = StrictCharField(help_text="why, in words: what failed, or what was verified")
+    tcb_status = StrictCharField(allow_null=True, help_text="dcap-qvl's TCB status when verified (UpToDate, ...)")
+    advisory_ids = serializers.ListField(child=StrictCharField(), help_text="Intel security advisories that apply")
+
+
 class TeeVerificationSerializer(serializers.Serializer):
-    valid = StrictBooleanField()
+    valid = StrictBooleanField(help_text="the enclave signature recovers to the attested key")
     attestation_type = StrictCharField(allow_null=True)
     tee_pubkey = StrictCharField()
+    quote = TeeQuoteCheckSerializer(help_text="the hardware quote, verified with dcap-qvl (no_quote for a dev gateway)")
     note = StrictCharField()
 
 

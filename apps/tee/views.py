@@ -17,6 +17,7 @@ from apps.core.openapi import error_responses
 from apps.core.wallet_auth import WALLET_AUTH_PARAMETERS, WalletSignedView, wallet_signed_write
 from apps.tee import gateway_client
 from apps.tee.jobs import checked_init_body, parse_tee_job_id
+from apps.tee.quotes import check_quote
 from apps.tee.serializers import (
     JOB_ID_PATTERN,
     TeeAttestationSerializer,
@@ -148,11 +149,11 @@ def _verification(status: dict[str, Any]) -> dict[str, Any]:
     if attested is None:
         raise ApiError(status=502, code="TEE_GATEWAY_BAD_RESPONSE", message="The gateway's attestation is unreadable.")
     kind = attested.attestation_type
+    quote = check_quote(quote_hex=attested.quote, tee_pubkey=attested.tee_pubkey)
     return {
         "valid": verify_report(status, tee_pubkey=attested.tee_pubkey),
         "attestation_type": kind,
         "tee_pubkey": attested.tee_pubkey,
-        "note": DEV_NOTE
-        if kind == "dev"
-        else "the enclave signature was checked; the hardware quote was not (dcap-qvl verification is not wired yet)",
+        "quote": quote.as_json(),
+        "note": DEV_NOTE if kind == "dev" else f"the enclave signature was checked; the hardware quote: {quote.detail}",
     }

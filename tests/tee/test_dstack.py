@@ -14,6 +14,7 @@ import pytest
 from eth_keys import keys
 
 from tests.tee.gateway import dev_gateway
+from tests.tee.test_proxy import cex_job, init_body, post_init
 
 AGENT_KEY = keys.PrivateKey(b"\x07" * 32)
 FAKE_QUOTE = "04000200" + "ab" * 60
@@ -46,6 +47,7 @@ class GuestAgent(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def guest_agent():
+    GuestAgent.quote_requests.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), GuestAgent)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -65,3 +67,21 @@ def test_a_dstack_gateway_attests_the_agent_derived_key_with_a_quote_bound_to_it
     assert body["report_data"] == "0x" + bound
     assert GuestAgent.quote_requests == [bound]
     assert not (tmp_path / "state" / "enclave.key").exists()  # no local key file in dstack mode
+
+
+@pytest.mark.django_db
+def test_verify_true_on_a_dstack_gateway_reports_a_quote_that_fails_verification(tmp_path, guest_agent, settings, api):
+    with dev_gateway(tmp_path / "state", TEE_ATTESTATION="dstack", TEE_DSTACK_ENDPOINT=guest_agent) as gateway:
+        settings.TEE_GATEWAY_URL = gateway.url
+        job = cex_job()
+        assert post_init(api, init_body(api, job)).status_code == 200
+
+        response = api.get(f"/api/v1/tee/jobs/{job.job_id}/status?verify=true")
+
+    assert response.status_code == 200
+    verification = response.json()["verification"]
+    assert verification["valid"] is True  # the enclave signature is the agent-derived key's
+    assert verification["attestation_type"] == "dstack"
+    assert verification["quote"]["verdict"] == "invalid"
+    assert verification["quote"]["detail"] == "not a TDX or SGX quote: Failed to parse quote: Invalid TEE type"
+    assert "the hardware quote: not a TDX or SGX quote" in verification["note"]
