@@ -36,7 +36,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from apps.core.rows import Row, fetch_rows
+from apps.core.rows import Row, fetch_rows, fetch_value, uuid_param
 from apps.journal.models import JournalSettings
 from apps.journal.selectors import TradeFilters, trade_filter_sql
 
@@ -66,20 +66,31 @@ def _where(user_id: UUID, filters: TradeFilters) -> tuple[str, list[Any]]:
     return trade_filter_sql(user_id=user_id, filters=filters)
 
 
+def _unfiltered(filters: TradeFilters) -> bool:
+    """Whether the whole history is asked for: then the curve stored on the trades
+    (services/curve.py) answers, instead of running it over the trades the filters select."""
+    return filters == TradeFilters()
+
+
+_TOTALS = f"""COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
+    SUM(CASE WHEN t.net_pnl < 0 THEN 1 ELSE 0 END) AS loss_count,
+    SUM(t.gross_pnl) AS gross_pnl, SUM(t.net_pnl) AS net_pnl, SUM(t.fees) AS fees,
+    SUM(CASE WHEN t.net_pnl > 0 THEN t.net_pnl ELSE 0 END) AS won,
+    SUM(CASE WHEN t.net_pnl < 0 THEN t.net_pnl ELSE 0 END) AS lost,
+    MAX(CASE WHEN t.net_pnl > 0 THEN t.net_pnl END) AS largest_win,
+    MIN(CASE WHEN t.net_pnl < 0 THEN t.net_pnl END) AS largest_loss,
+    SUM(t.r_multiple) AS r_total, COUNT(t.r_multiple) AS r_count"""
+
+
 def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
     where, params = _where(user_id, filters)
-    totals = fetch_rows(
-        f"""SELECT COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
-        SUM(CASE WHEN t.net_pnl < 0 THEN 1 ELSE 0 END) AS loss_count,
-        SUM(t.gross_pnl) AS gross_pnl, SUM(t.net_pnl) AS net_pnl, SUM(t.fees) AS fees,
-        SUM(CASE WHEN t.net_pnl > 0 THEN t.net_pnl ELSE 0 END) AS won,
-        SUM(CASE WHEN t.net_pnl < 0 THEN t.net_pnl ELSE 0 END) AS lost,
-        MAX(CASE WHEN t.net_pnl > 0 THEN t.net_pnl END) AS largest_win,
-        MIN(CASE WHEN t.net_pnl < 0 THEN t.net_pnl END) AS largest_loss,
-        SUM(t.r_multiple) AS r_total, COUNT(t.r_multiple) AS r_count
-        {FROM} {where}""",
-        params,
-    )[0]
+    if _unfiltered(filters):
+        # One scan: the stored running peak makes the drawdown one more aggregate.
+        return fetch_rows(
+            f"SELECT {_TOTALS}, MAX(t.curve_peak - t.curve_equity) AS max_drawdown {FROM} {where}",
+            params,
+        )[0]
+    totals = fetch_rows(f"SELECT {_TOTALS} {FROM} {where}", params)[0]
     # The running peak counts the 0 the curve starts from.
     drawdown = fetch_rows(
         f"""SELECT MAX(CASE WHEN d.peak > 0 THEN d.peak ELSE 0 END - d.equity) AS max_drawdown FROM (
@@ -96,6 +107,8 @@ def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
 def equity_curve(*, user_id: UUID, filters: TradeFilters, max_points: int) -> list[Row]:
     """The curve's points in close order, each with `total_points`, at most `max_points` of them
     (`max_points` >= 4; see the module docstring for which are kept)."""
+    if _unfiltered(filters):
+        return stored_equity_curve(user_id=user_id, max_points=max_points)
     where, params = _where(user_id, filters)
     runs = max(1, (max_points - 2) // 2)
     return fetch_rows(
@@ -109,20 +122,62 @@ def equity_curve(*, user_id: UUID, filters: TradeFilters, max_points: int) -> li
         ), runs AS (
             SELECT c.n, c.cumulative_pnl, (c.n - 1) * %s / total.total_points AS run
             FROM curve c CROSS JOIN total WHERE total.total_points > %s
-        ), kept AS (
-            SELECT MIN(CASE WHEN r.cumulative_pnl = x.low THEN r.n END) AS low_n,
-                MIN(CASE WHEN r.cumulative_pnl = x.high THEN r.n END) AS high_n
-            FROM runs r INNER JOIN (
-                SELECT run, MIN(cumulative_pnl) AS low, MAX(cumulative_pnl) AS high FROM runs GROUP BY run
-            ) x ON x.run = r.run
-            GROUP BY r.run
-        )
+        ), {_KEPT}
         SELECT c.trade_id, c.closed_at, c.net_pnl, c.cumulative_pnl, total.total_points FROM curve c CROSS JOIN total
         WHERE total.total_points <= %s OR c.n = 1 OR c.n = total.total_points
             OR c.n IN (SELECT low_n FROM kept) OR c.n IN (SELECT high_n FROM kept)
         ORDER BY c.n""",  # noqa: S608 - values are parameters
         [*params, runs, max_points, max_points],
     )
+
+
+# Of each run, the position of its lowest and of its highest point (the earliest of equal ones).
+_KEPT = """kept AS (
+            SELECT MIN(CASE WHEN r.cumulative_pnl = x.low THEN r.n END) AS low_n,
+                MIN(CASE WHEN r.cumulative_pnl = x.high THEN r.n END) AS high_n
+            FROM runs r INNER JOIN (
+                SELECT run, MIN(cumulative_pnl) AS low, MAX(cumulative_pnl) AS high FROM runs GROUP BY run
+            ) x ON x.run = r.run
+            GROUP BY r.run
+        )"""
+_POINT = "t.id AS trade_id, t.closed_at, t.net_pnl, t.curve_equity AS cumulative_pnl"
+
+
+def stored_equity_curve(*, user_id: UUID, max_points: int) -> list[Row]:
+    """The unfiltered curve from the stored columns: the same points as the window above."""
+    user = uuid_param(user_id)
+    total = fetch_value("SELECT COALESCE(MAX(t.curve_seq), 0) FROM journal_journaltrade t WHERE t.user_id = %s", [user])
+    if total <= max_points:
+        rows = fetch_rows(
+            f"SELECT {_POINT} {FROM} WHERE t.user_id = %s ORDER BY t.curve_seq",
+            [user],
+        )
+    else:
+        runs = max(1, (max_points - 2) // 2)
+        run = "(t.curve_seq - 1) * %s / %s"
+        if connection.vendor == "postgresql":
+            # One index-only pass, each run's extremes picked as it goes.
+            kept = f"""kept AS (
+                SELECT (array_agg(t.curve_seq ORDER BY t.curve_equity, t.curve_seq))[1] AS low_n,
+                    (array_agg(t.curve_seq ORDER BY t.curve_equity DESC, t.curve_seq))[1] AS high_n
+                {FROM} WHERE t.user_id = %s GROUP BY {run}
+            )"""
+        else:
+            kept = f"""runs AS (
+                SELECT t.curve_seq AS n, t.curve_equity AS cumulative_pnl, {run} AS run {FROM} WHERE t.user_id = %s
+            ), {_KEPT}"""
+        kept_params = [user, runs, total] if connection.vendor == "postgresql" else [runs, total, user]
+        rows = fetch_rows(
+            f"""WITH {kept}, points AS (
+                SELECT low_n AS n FROM kept UNION SELECT high_n FROM kept UNION SELECT 1 UNION SELECT %s
+            )
+            SELECT {_POINT} {FROM} INNER JOIN points p ON p.n = t.curve_seq
+            WHERE t.user_id = %s ORDER BY t.curve_seq""",  # noqa: S608 - values are parameters
+            [*kept_params, total, user],
+        )
+    for row in rows:
+        row["total_points"] = total
+    return rows
 
 
 _SUM_KEYS = ("trade_count", "win_count", "gross_pnl", "fees", "net_pnl")

@@ -86,6 +86,11 @@ class JournalTrade(models.Model):
     mae = amount_field(null=True, blank=True)
     mfe = amount_field(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # The equity curve at this trade, kept by apps/journal/services/curve.py: its position in close
+    # order, the cumulative net P&L through it and the running peak (the analytics read them).
+    curve_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    curve_equity = signed_amount_field(null=True, blank=True, editable=False)
+    curve_peak = signed_amount_field(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,6 +100,8 @@ class JournalTrade(models.Model):
             # The curve's order (and, read backwards, the list's): with net P&L in the index the
             # equity curve and the drawdown read it alone, in order, without a sort or the table.
             models.Index(fields=["user", "closed_at", "id"], include=["net_pnl"], name="journal_trade_curve"),
+            # The stored curve in order: the thinned equity curve is one pass over this index alone.
+            models.Index(fields=["user", "curve_seq"], include=["curve_equity"], name="journal_trade_curve_seq"),
             models.Index(fields=["user", "symbol", "-closed_at"]),
             models.Index(fields=["exchange_account", "symbol", "closed_at"]),
         ]

@@ -103,12 +103,16 @@ def seed_trades(*, user: Any, upto: int) -> int:
     from django.db import connection
 
     from apps.journal.models import JournalTrade
+    from apps.journal.services.curve import refresh_equity_curve
 
     have = JournalTrade.objects.filter(user=user).count()
     if have > upto:
         _drop_trades(low=upto + 1, high=have)
     elif have < upto:
         _add_trades(user=user, low=have + 1, high=upto)
+    if have != upto:
+        # Written around the journal's one writer, so its stored curve is brought up to date here.
+        refresh_equity_curve(user_id=user.id)
     # Statistics, and the visibility map an index-only scan needs, as autovacuum keeps them;
     # after a drop the tables are rewritten first, or a smaller size would scan the larger's pages.
     with connection.cursor() as cursor:

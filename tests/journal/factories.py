@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 
 from apps.journal.models import JournalEntry, JournalImage, JournalTag, JournalTrade
+from apps.journal.services.curve import refresh_equity_curve
 from tests.accounts.factories import UserFactory
 from tests.exchanges.factories import ExchangeAccountFactory
 from tests.trades.factories import FillFactory
@@ -17,6 +18,7 @@ class JournalTradeFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = JournalTrade
+        skip_postgeneration_save = True  # a second save would write the stale curve columns back
 
     user = factory.SubFactory(UserFactory)
     exchange_account = factory.SubFactory(ExchangeAccountFactory, user=factory.SelfAttribute("..user"))
@@ -40,6 +42,12 @@ class JournalTradeFactory(factory.django.DjangoModelFactory):
     closed_at = factory.LazyAttribute(lambda t: t.opened_at + timedelta(minutes=30))
     duration_seconds = 1800
     fill_count = 2
+
+    @factory.post_generation
+    def equity_curve(trade, create, extracted, **kwargs):
+        # As the journal's one writer does: the stored curve follows every trade written.
+        if create:
+            refresh_equity_curve(user_id=trade.user_id, since=trade.closed_at)
 
 
 class JournalTagFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from apps.core.fields import iso_z, plain_amount
 from apps.journal.models import JournalSettings, JournalTag, JournalTrade, JournalTradeTag
+from apps.journal.services.curve import refresh_equity_curve
 from apps.trades.models import Fill
 from tests.exchanges.factories import ExchangeAccountFactory
 
@@ -120,6 +121,7 @@ def seed(user, accounts, tags, rows) -> pd.DataFrame:
     Fill.objects.bulk_create(fills)
     JournalTrade.objects.bulk_create(trades)
     JournalTradeTag.objects.bulk_create(links)
+    refresh_equity_curve(user_id=user.pk)
     frame = pd.DataFrame(
         {
             "id": [str(t.id) for t in trades],

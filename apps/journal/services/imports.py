@@ -19,7 +19,7 @@ from django.db import transaction
 from apps.core.errors import ApiError
 from apps.journal.csv_trades import CsvRowsError, ImportedTrade, parse_trades_csv
 from apps.journal.matching import split_symbol
-from apps.journal.models import JournalSettings
+from apps.journal.services.curve import lock_journal
 from apps.journal.services.updates import update_journal_series
 from apps.trades.models import Fill
 
@@ -102,8 +102,7 @@ def import_trades_csv(*, user: User, upload: File) -> ImportResult:
         message = f"Nothing was imported: rows {', '.join(rows)} cannot be read." if rows else exc.errors["file"][0]
         raise ApiError(status=400, code="INVALID_CSV", message=message, details=exc.errors) from None
     with transaction.atomic():
-        JournalSettings.objects.bulk_create([JournalSettings(user=user)], ignore_conflicts=True)
-        JournalSettings.objects.select_for_update().get(user=user)
+        lock_journal(user_id=user.pk)
         fills = [fill for trade in trades for fill in _fills(user, trade)]
         mine = Fill.objects.filter(user=user, venue=CSV_VENUE)
         before = mine.count()

@@ -36,6 +36,7 @@ from apps.exchanges.models import ExchangeAccount
 from apps.journal.matching import FillIn, RoundTrip, match_fills, measure_risk, sort_key, stored
 from apps.journal.models import COMPUTED_FIELDS, DEFAULT_STOP_PERCENT, JournalSeries, JournalSettings, JournalTrade
 from apps.journal.selectors import unswept_series
+from apps.journal.services.curve import lock_journal, refresh_equity_curve
 from apps.journal.services.excursions import enqueue_excursions
 from apps.trades.models import Fill, TradeGroup
 
@@ -197,7 +198,9 @@ def update_journal_series(
 
     The account's row is locked for the transaction, and then the series' own: two workers
     updating the same series at once would both insert its new trips (the second then fails on
-    the opening fill)."""
+    the opening fill). Before both, the user's journal lock: the stored equity curve spans all
+    their series, and is refreshed from the earliest close time written (services/curve.py)."""
+    lock_journal(user_id=user_id)
     if exchange_account_id is not None:
         ExchangeAccount.objects.select_for_update().filter(id=exchange_account_id).first()
     series = _series(user_id=user_id, exchange_account_id=exchange_account_id, symbol=symbol)
@@ -210,7 +213,7 @@ def update_journal_series(
     if tail is not None:
         # The trades before the flat point are closed for good: only those opened after it can change.
         trades = trades.filter(opening_fill_id__in=[f.fill.id for f in tail])
-    result = _write_trips(
+    result, curve_from = _write_trips(
         matched.trips,
         existing={t.opening_fill_id: t for t in trades},
         user_id=user_id,
@@ -219,6 +222,8 @@ def update_journal_series(
         venue=fills[0].venue if fills else "",
     )
     _move_flat_point(series, fills, matched.flat_count, counted_before=0 if tail is None else series.flat_fill_count)
+    if curve_from is not None:
+        refresh_equity_curve(user_id=user_id, since=curve_from)
     return result
 
 
@@ -250,12 +255,14 @@ def _write_trips(
     exchange_account_id: UUID | None,
     symbol: str,
     venue: str,
-) -> SeriesResult:
-    """Insert, update and delete `existing` (by opening fill) so that it holds `trips`."""
+) -> tuple[SeriesResult, datetime | None]:
+    """Insert, update and delete `existing` (by opening fill) so that it holds `trips`; and the
+    earliest close time among the rows written, before or after, from which the curve changes."""
     risk_inputs = _risk_inputs(user_id=user_id, trips=trips)
     by_key = {trip.key[0]: trip for trip in trips}
     stale = {key: t for key, t in existing.items() if key not in by_key}
     changed, new = [], []
+    curve_moves: list[datetime] = []  # close times where the equity curve changes
     for key, trip in by_key.items():
         trade = _trade(
             trip,
@@ -271,6 +278,8 @@ def _write_trips(
         if current is None:
             new.append(trade)
         elif any(getattr(current, name) != getattr(trade, name) for name in FIELDS):
+            if (current.closed_at, current.net_pnl) != (trade.closed_at, trade.net_pnl):
+                curve_moves += [current.closed_at, trade.closed_at]
             for name in FIELDS:
                 setattr(current, name, getattr(trade, name))
             changed.append(current)
@@ -281,7 +290,8 @@ def _write_trips(
     if new:
         JournalTrade.objects.bulk_create(new)
     enqueue_excursions(t.id for t in (*new, *changed))  # MAE/MFE from candles, after commit
-    return SeriesResult(created=len(new), updated=len(changed), deleted=len(stale))
+    curve_moves += [t.closed_at for t in (*new, *stale.values())]
+    return SeriesResult(created=len(new), updated=len(changed), deleted=len(stale)), min(curve_moves, default=None)
 
 
 def update_journal(*, user_id: UUID, exchange_account_id: UUID | None, symbols: Iterable[str]) -> SeriesResult:
@@ -304,6 +314,11 @@ def rebuild_journal(*, user_id: UUID | None = None) -> SeriesResult:
     total = SeriesResult()
     for series_user, account_id, symbol in sorted(series, key=lambda s: (str(s[0]), str(s[1]), s[2])):
         total += update_journal_series(user_id=series_user, exchange_account_id=account_id, symbol=symbol, full=True)
+    # The curves too, from their first trade: a rebuild repairs whatever an update may have missed.
+    for series_user in sorted({s[0] for s in series}, key=str):
+        with transaction.atomic():
+            lock_journal(user_id=series_user)
+            refresh_equity_curve(user_id=series_user)
     return total
 
 
