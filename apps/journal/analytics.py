@@ -154,30 +154,40 @@ def stored_equity_curve(*, user_id: UUID, max_points: int) -> list[Row]:
         )
     else:
         runs = max(1, (max_points - 2) // 2)
-        run = "(t.curve_seq - 1) * %s / %s"
         if connection.vendor == "postgresql":
-            # One index-only pass, each run's extremes picked as it goes.
-            kept = f"""kept AS (
-                SELECT (array_agg(t.curve_seq ORDER BY t.curve_equity, t.curve_seq))[1] AS low_n,
-                    (array_agg(t.curve_seq ORDER BY t.curve_equity DESC, t.curve_seq))[1] AS high_n
-                {FROM} WHERE t.user_id = %s GROUP BY {run}
-            )"""
+            kept, kept_params = _pg_run_extremes(user, runs=runs, total=total)
         else:
             kept = f"""runs AS (
-                SELECT t.curve_seq AS n, t.curve_equity AS cumulative_pnl, {run} AS run {FROM} WHERE t.user_id = %s
+                SELECT t.curve_seq AS n, t.curve_equity AS cumulative_pnl, (t.curve_seq - 1) * %s / %s AS run
+                {FROM} WHERE t.user_id = %s
             ), {_KEPT}"""
-        kept_params = [user, runs, total] if connection.vendor == "postgresql" else [runs, total, user]
+            kept_params = [runs, total, user]
         rows = fetch_rows(
             f"""WITH {kept}, points AS (
                 SELECT low_n AS n FROM kept UNION SELECT high_n FROM kept UNION SELECT 1 UNION SELECT %s
             )
-            SELECT {_POINT} {FROM} INNER JOIN points p ON p.n = t.curve_seq
+            SELECT {_POINT} FROM points p INNER JOIN journal_journaltrade t ON t.curve_seq = p.n
             WHERE t.user_id = %s ORDER BY t.curve_seq""",  # noqa: S608 - values are parameters
             [*kept_params, total, user],
         )
     for row in rows:
         row["total_points"] = total
     return rows
+
+
+def _pg_run_extremes(user: Any, *, runs: int, total: int) -> tuple[str, list[Any]]:
+    """`kept` for PostgreSQL: run r holds the positions n with (n - 1) * runs / total = r, that is
+    ceil(r * total / runs) + 1 .. ceil((r + 1) * total / runs); each run's lowest and highest
+    point are two short index-only range reads of (user, curve_seq), instead of grouping (and
+    sorting) all the trades by run."""
+    bounds = "t.curve_seq BETWEEN (g.run * %s + %s - 1) / %s + 1 AND ((g.run + 1) * %s + %s - 1) / %s"
+    pick = f"SELECT t.curve_seq {FROM} WHERE t.user_id = %s AND {bounds} ORDER BY t.curve_equity {{}}, t.curve_seq"
+    one = [user, total, runs, runs, total, runs, runs]
+    sql = f"""kept AS (
+        SELECT ({pick.format("ASC")} LIMIT 1) AS low_n, ({pick.format("DESC")} LIMIT 1) AS high_n
+        FROM generate_series(0, %s - 1) AS g(run)
+    )"""  # noqa: S608 - values are parameters
+    return sql, [*one, *one, runs]
 
 
 _SUM_KEYS = ("trade_count", "win_count", "gross_pnl", "fees", "net_pnl")
