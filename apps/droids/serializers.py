@@ -8,6 +8,7 @@ them against the droid's stored values too.
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any
 
@@ -238,7 +239,8 @@ CONFIG_KEYS = tuple(config_fields(partial=True))
 DroidConfigOutput = type(
     "DroidConfigOutput",
     (serializers.Serializer,),
-    {"id": StrictIntegerField(), **{key: DroidOutput._declared_fields[key] for key in CONFIG_KEYS}},
+    # DRF orders declared fields by creation: copies made after `id` follow it.
+    {"id": StrictIntegerField(), **{key: copy.deepcopy(DroidOutput._declared_fields[key]) for key in CONFIG_KEYS}},
 )
 
 
