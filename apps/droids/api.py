@@ -205,9 +205,8 @@ class DroidHistoryView(DroidView):
             DROID_ID,
             OpenApiParameter(
                 "limit",
-                int,
-                required=False,
-                description=f"At most this many rows (1..{MAX_HISTORY}, default {DEFAULT_HISTORY}).",
+                {"type": "integer", "minimum": 1, "maximum": MAX_HISTORY},
+                description=f"At most this many rows, newest first (1..{MAX_HISTORY}, default {DEFAULT_HISTORY}).",
             ),
         ],
         responses={200: HistoryListOutput, **error_responses(Family.APP, 400, 401, 403, 404)},

@@ -160,6 +160,9 @@ DroidConfigInput = type("DroidConfigInput", (StrictPatch,), config_fields(partia
 
 
 class ActiveInput(StrictBody):
+    # A PATCH body's fields are optional by default: this one's is the whole request.
+    request_schema = {"additionalProperties": False, "minProperties": 1, "required": ["active"]}
+
     active = StrictIntegerField(
         min_value=0,
         max_value=3,
