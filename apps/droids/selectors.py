@@ -42,6 +42,14 @@ def droid_for(*, user: Any, droid_id: int) -> Droid:
     return droid
 
 
+def locked_droid(*, user: Any, droid_id: int) -> Droid:
+    """The droid `user` may see, its row locked until the transaction ends, or a 404."""
+    droid = visible_droids(user=user).select_for_update().filter(id=droid_id).first()
+    if droid is None:
+        raise ApiError(status=404, message=DROID_NOT_FOUND)
+    return droid
+
+
 def droid_rows(*, user: Any) -> list[Droid]:
     return list(visible_droids(user=user).order_by("id"))
 

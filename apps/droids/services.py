@@ -34,7 +34,7 @@ from apps.droids.selectors import (
     account_value_usd,
     committed_funding,
     droid_for,
-    visible_droids,
+    locked_droid,
 )
 from apps.exchanges.crypto import seal
 from apps.indexer.uniswap.deploy import UniswapAddresses, contract, erc20
@@ -109,7 +109,9 @@ def _check_funding(*, droid: Droid, value: Decimal) -> None:
         )
 
 
-def _open_session(*, droid: Droid, active: int, user: Any, reason: str = "") -> None:
+def open_session(*, droid: Droid, active: int, user: Any, reason: str = "") -> None:
+    """Close the droid's open session and open one for `active`, by `user` (None: the engine,
+    which says why in `reason`). The caller holds the droid's row lock and saves `active`."""
     now = timezone.now()
     DroidSession.objects.filter(droid=droid, stopped_at__isnull=True).update(stopped_at=now)
     DroidSession.objects.create(
@@ -143,7 +145,7 @@ def create_droid(*, user: Any, pool_id: int, account_id: int | None, config: dic
         DroidAccount.objects.select_for_update().get(pk=account.pk)
         _check_funding(droid=droid, value=value)
         droid.save()
-        _open_session(droid=droid, active=DroidActive.PAUSED, user=user)
+        open_session(droid=droid, active=DroidActive.PAUSED, user=user)
     return droid
 
 
@@ -161,14 +163,15 @@ def update_droid_config(*, user: Any, droid_id: int, changes: dict[str, Any]) ->
     with transaction.atomic():
         # The wallet before the droid, in the order creation takes them.
         DroidAccount.objects.select_for_update().get(pk=seen.account_id)
-        droid = visible_droids(user=user).select_for_update().get(pk=droid_id)
+        droid = locked_droid(user=user, droid_id=droid_id)
         _refuse_closed(droid)
         funding_before = droid.funding_usd
         for name, new in changes.items():
             setattr(droid, name, new)
         check_config(droid)
         if droid.funding_usd > funding_before:
-            # Only when another change lowered the funding since the first read is the chain read here.
+            # Without a value only when another request lowered the funding after the first read:
+            # then the chain is read here, under the locks (rare, and never for a lowering).
             _check_funding(droid=droid, value=value if value is not None else _wallet_value(droid.account, droid.pool))
         droid.save(update_fields=[*changes, "updated_at"])
     return droid
@@ -180,9 +183,7 @@ def set_droid_active(*, user: Any, droid_id: int, active: int) -> Droid:
     if active in ADMIN_STATES and user.role != Role.ADMIN:
         raise ApiError(status=403, message="Only admins may reset a droid or close it.")
     with transaction.atomic():
-        droid = visible_droids(user=user).select_for_update().filter(pk=droid_id).first()
-        if droid is None:
-            droid_for(user=user, droid_id=droid_id)  # the 404
+        droid = locked_droid(user=user, droid_id=droid_id)
         current = droid.active
         _refuse_closed(droid)
         if current == active:
@@ -196,7 +197,7 @@ def set_droid_active(*, user: Any, droid_id: int, active: int) -> Droid:
             droid.paused_reason, droid.consecutive_failures = "", 0
             fields += ["paused_reason", "consecutive_failures"]
         droid.save(update_fields=fields)
-        _open_session(droid=droid, active=active, user=user)
+        open_session(droid=droid, active=active, user=user)
         if active in ADMIN_STATES:
             transaction.on_commit(lambda: current_app.send_task(CLOSE_POSITIONS_TASK, args=[droid.id]))
     return droid
