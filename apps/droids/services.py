@@ -20,6 +20,7 @@ from web3 import Web3
 
 from apps.accounts.models import Role
 from apps.core.errors import ApiError
+from apps.core.tasks import enqueue_on_commit
 from apps.droids.models import (
     Droid,
     DroidAccount,
@@ -42,6 +43,8 @@ from apps.indexer.uniswap.records import local_uniswap
 
 # Registered by the engine (apps/droids/tasks.py); sent by name so this module imports no task.
 CLOSE_POSITIONS_TASK = "apps.droids.tasks.close_droid_positions"
+# A close that the broker did not take is not lost: the droid is committed as RESET or CLOSED.
+CLOSE_RECOVERED_BY = "the droid engine's periodic run (it closes the positions of reset and closed droids)"
 
 # (from, to) pairs a user may ask for; everything else from a live state is a 409.
 TRANSITIONS = {
@@ -199,7 +202,10 @@ def set_droid_active(*, user: Any, droid_id: int, active: int) -> Droid:
         droid.save(update_fields=fields)
         open_session(droid=droid, active=active, user=user)
         if active in ADMIN_STATES:
-            transaction.on_commit(lambda: current_app.send_task(CLOSE_POSITIONS_TASK, args=[droid.id]))
+            # A signature by name: no import of the engine's tasks module (and no circle with it).
+            enqueue_on_commit(
+                current_app.signature(CLOSE_POSITIONS_TASK), args=[droid.id], recovered_by=CLOSE_RECOVERED_BY
+            )
     return droid
 
 
