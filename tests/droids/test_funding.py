@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from eth_account import Account
 from web3 import Web3
 
@@ -85,12 +87,16 @@ def wallet(chain, operator):
     return account
 
 
-def test_the_local_pool_is_registered_from_the_chain_once(chain):
-    w3, uniswap = chain
+def record(uniswap: UniswapAddresses) -> None:
     ContractDeployment.objects.bulk_create(
         ContractDeployment(chain_id=31337, name=f"{PREFIX}{name}", address=getattr(uniswap, name), block_number=1)
         for name in UniswapAddresses.field_names()
     )
+
+
+def test_the_local_pool_is_registered_from_the_chain_once(chain):
+    w3, uniswap = chain
+    record(uniswap)
 
     first = register_local_pool(w3=w3)  # the deployment as recorded for the node's chain
     again = register_local_pool(w3=w3)
@@ -101,6 +107,19 @@ def test_the_local_pool_is_registered_from_the_chain_once(chain):
     by_symbol = {first.token0_symbol: first.token0_decimals, first.token1_symbol: first.token1_decimals}
     assert by_symbol == {"WETH": 18, "USDC": 6}
     assert first.position_manager == uniswap.position_manager
+
+
+def test_the_command_registers_the_pool_once_there_is_a_deployment(chain):
+    _, uniswap = chain
+    with pytest.raises(CommandError, match="No Uniswap deployment"):
+        call_command("register_droid_pool", stdout=StringIO())
+    record(uniswap)
+
+    out = StringIO()
+    call_command("register_droid_pool", stdout=out)
+
+    pool = DroidPool.objects.get()
+    assert out.getvalue().startswith(f"pool {pool.id}: ") and pool.address == uniswap.pool
 
 
 def test_a_wallet_is_worth_its_tokens_at_the_pools_price(chain, pool, wallet):
