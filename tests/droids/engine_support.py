@@ -37,6 +37,9 @@ class LocalPool:
         return price if self.weth_is_token0 else 1 / price
 
     def swap(self, *, token_in: str, amount_in: int) -> None:
+        """The deployer swaps `amount_in` of the pool's WETH (paid in ether) or USDC (minted first)."""
+        if token_in == self.uniswap.usdc:
+            send(self.w3, mock_usdc(self.w3, self.uniswap.usdc).functions.mint(self.deployer, amount_in), self.deployer)
         swap(self.w3, self.uniswap, sender=self.deployer, token_in=token_in, amount_in=amount_in)
 
     def fund(self, address: str, *, eth: int = 10 * ETHER, weth: int = 20 * ETHER, usdc: int = 50_000 * USDC) -> None:
@@ -69,26 +72,30 @@ def make_pool(local: LocalPool) -> DroidPool:
     weth = ("WETH", 18, local.uniswap.weth)
     usdc = ("USDC", 6, local.uniswap.usdc)
     first, second = (weth, usdc) if local.weth_is_token0 else (usdc, weth)
-    return DroidPool.objects.create(
+    pool, _ = DroidPool.objects.get_or_create(
         chain_id=31337,
         address=local.uniswap.pool,
-        fee_tier=FEE,
-        tick_spacing=TICK_SPACING,
-        token0=first[2],
-        token0_symbol=first[0],
-        token0_decimals=first[1],
-        token1=second[2],
-        token1_symbol=second[0],
-        token1_decimals=second[1],
-        position_manager=local.uniswap.position_manager,
+        defaults=dict(
+            fee_tier=FEE,
+            tick_spacing=TICK_SPACING,
+            token0=first[2],
+            token0_symbol=first[0],
+            token0_decimals=first[1],
+            token1=second[2],
+            token1_symbol=second[0],
+            token1_decimals=second[1],
+            position_manager=local.uniswap.position_manager,
+        ),
     )
+    return pool
 
 
-def make_droid(local: LocalPool, **config) -> Droid:
-    """A running droid on the local pool whose wallet holds ETH, WETH and USDC."""
+def make_droid(local: LocalPool, *, funding: dict[str, int] | None = None, **config) -> Droid:
+    """A running droid on the local pool whose wallet holds ETH, WETH and USDC (`funding`
+    overrides LocalPool.fund's amounts); `config` overrides the droid's fields."""
     user = UserFactory()
     wallet = Account.create()
-    local.fund(wallet.address)
+    local.fund(wallet.address, **(funding or {}))
     account = DroidAccount.objects.create(
         user=user, chain_id=31337, address=wallet.address, private_key=seal(wallet.key.hex())
     )
