@@ -10,7 +10,7 @@ import pytest
 from eth_account import Account
 
 from apps.droids import v3math
-from apps.droids.chain import DroidChain, Fees, TransactionReverted
+from apps.droids.chain import DroidChain, Fees, ReceiptTimeout, TransactionReverted
 from apps.droids.ladder import LadderConfig, PoolState, plan_ladder
 from apps.indexer.uniswap.deploy import FEE
 from tests.droids.engine_support import ETHER, USDC, LocalPool, local_pool_fixture  # noqa: F401
@@ -113,3 +113,15 @@ def test_a_mint_the_wallet_cannot_pay_raises_a_revert_and_sends_nothing(local_po
 
     # Only the two approvals went out.
     assert local_pool.w3.eth.get_transaction_count(chain.address) == nonce + 2
+
+
+def test_a_transaction_without_a_receipt_times_out_with_its_hash(local_pool):
+    chain = wallet_chain(local_pool)
+    chain.receipt_timeout = 1
+    local_pool.w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        with pytest.raises(ReceiptTimeout, match="no receipt") as raised:
+            chain.ensure_allowance(local_pool.uniswap.usdc, 1, FEES)
+    finally:
+        local_pool.w3.provider.make_request("evm_setAutomine", [True])
+    assert raised.value.tx_hash.startswith("0x")

@@ -172,3 +172,43 @@ def test_the_beat_runs_every_running_droid(local_pool, settings):
 
     assert running.runs.get().outcome == RunOutcome.MINTED
     assert not paused.runs.exists()
+
+
+def test_an_ema_droid_rebalances_only_once_its_ema_has_followed_the_price(local_pool):
+    droid = make_droid(local_pool, trigger_type="EMA")
+    run_droid(droid_id=droid.id)
+    local_pool.swap(token_in=local_pool.uniswap.weth, amount_in=4 * ETHER)
+
+    outcomes = [run_droid(droid_id=droid.id).outcome for _ in range(10)]
+
+    # The spot price is past the trigger at once; the EMA gets there a few runs later.
+    assert outcomes[0] == RunOutcome.IN_RANGE
+    assert RunOutcome.REBALANCED in outcomes
+    assert active_bots(droid) == held_on_chain(droid)
+
+
+def test_a_run_that_minted_part_of_the_ladder_is_completed_by_the_next(local_pool):
+    only_token1 = {"weth": 0} if local_pool.weth_is_token0 else {"usdc": 0}
+    droid = make_droid(local_pool, funding=only_token1)
+
+    failed = run_droid(droid_id=droid.id)
+    assert failed.outcome == RunOutcome.FAILED
+    assert len(active_bots(droid)) == 1  # the bucket below the price needs token1 only
+    local_pool.fund(droid.account.address, eth=0)
+
+    run = run_droid(droid_id=droid.id)
+
+    assert run.outcome == RunOutcome.MINTED and "completed the ladder" in run.detail
+    assert len(active_bots(droid)) == 3
+    assert active_bots(droid) == held_on_chain(droid)
+
+
+def test_a_droid_that_spent_its_gas_budget_is_paused(local_pool):
+    droid = make_droid(local_pool, gas_budget_limit=Decimal("0.000001"))
+
+    run = run_droid(droid_id=droid.id)
+
+    assert run.outcome == RunOutcome.MINTED
+    droid.refresh_from_db()
+    assert droid.active == DroidActive.PAUSED
+    assert droid.paused_reason.startswith("gas budget spent")

@@ -7,10 +7,12 @@
 2. Read the pool (slot0, liquidity, spacing) and the gas price. Update the price EMA.
 3. Gas. Above the droid's `max_gas_price` (gwei): GAS_TOO_HIGH, nothing is sent.
 4. Reconcile the bot rows with the positions the wallet holds (see below).
-5. Act. No ACTIVE bot: mint the planned ladder (MINTED). Otherwise ask the ladder's rebalance
-   rule (trigger type, falling/rising triggers, derivative threshold from the price at the last
-   mint or rebalance); when it fires and the new plan differs from the held ranges, close every
-   position (fees into the bots' fees0/fees1) and mint the new ladder (REBALANCED); else IN_RANGE.
+5. Act. No ACTIVE bot: mint the planned ladder (MINTED). Held ranges that are part of the
+   ladder planned now (a failed run minted only some): mint the missing rest (MINTED).
+   Otherwise ask the ladder's rebalance rule (trigger type, falling/rising triggers,
+   derivative threshold from the price at the last mint or rebalance): when it fires and the
+   new plan differs from the held ranges, close every position (fees into the bots'
+   fees0/fees1) and mint the new ladder (REBALANCED); else IN_RANGE.
 6. Record a DroidRun and a DroidHistory row (engine/history.py), reset the failure count, and
    pause the droid when its gas budget is spent.
 
@@ -137,6 +139,13 @@ def _act(droid: Droid, chain, reading, price: Decimal, prices, now) -> tuple[str
     if not held:
         bots = positions.mint_ladder(droid=droid, chain=chain, plan=plan, now=now)
         return RunOutcome.MINTED, "; ".join([*notes, f"minted {len(bots)} positions"])
+    held_ranges = {(b.tick_lower, b.tick_upper) for b in held}
+    planned_ranges = {(p.tick_lower, p.tick_upper) for p in plan}
+    if held_ranges < planned_ranges:
+        # A run that failed part way through minting left part of this very ladder: finish it.
+        missing = [p for p in plan if (p.tick_lower, p.tick_upper) not in held_ranges]
+        bots = positions.mint_ladder(droid=droid, chain=chain, plan=missing, now=now)
+        return RunOutcome.MINTED, "; ".join([*notes, f"completed the ladder: minted {len(bots)} missing positions"])
     pool = droid.pool
     decimals = (pool.token0_decimals, pool.token1_decimals)
     decision = should_rebalance(
@@ -150,7 +159,7 @@ def _act(droid: Droid, chain, reading, price: Decimal, prices, now) -> tuple[str
     )
     if not decision.fire:
         return RunOutcome.IN_RANGE, "; ".join([*notes, decision.reason])
-    if [(p.tick_lower, p.tick_upper) for p in plan] == [(b.tick_lower, b.tick_upper) for b in held]:
+    if planned_ranges == held_ranges:
         reason = f"{decision.reason}, but the ladder is already the nearest to the price within its bounds"
         return RunOutcome.IN_RANGE, "; ".join([*notes, reason])
     # Closing pays tokens back to the wallet without moving the pool's price: the plan stands.
