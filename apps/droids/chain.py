@@ -27,6 +27,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
 from web3.logs import DISCARD
 
+from apps.indexer.rpc import describe_node_error
 from apps.indexer.uniswap.artifacts import load
 
 MAX_UINT128 = (1 << 128) - 1
@@ -142,14 +143,31 @@ class Fees:
     max_priority_fee_per_gas: int
 
 
+# The periphery's short revert strings, in words a trader can act on.
+REVERT_REASONS = {
+    "STF": "a token transfer from the wallet failed (balance or allowance too low)",
+    "Price slippage check": "the pool price moved past the allowed slippage",
+    "Transaction too old": "the transaction's deadline passed",
+    "Not approved": "the wallet does not own or may not manage the position",
+    "Invalid token ID": "no such position",
+}
+
+
+def _reason(exc: ContractLogicError) -> str:
+    message = str(exc.message or exc)
+    short = message.removeprefix("execution reverted: ").strip()
+    return f"{message} ({REVERT_REASONS[short]})" if short in REVERT_REASONS else message
+
+
 def _node_errors(call):
-    """Run a read; a transport or node failure becomes a NodeError."""
+    """Run a read, or an estimate before a send: a revert becomes TransactionReverted (nothing
+    was sent), a transport or node failure a NodeError."""
     try:
         return call()
     except ContractLogicError as exc:
-        raise TransactionReverted(f"call reverted: {exc.message or exc}") from exc
+        raise TransactionReverted(f"call reverted: {_reason(exc)}") from exc
     except (requests.RequestException, Web3Exception, ValueError) as exc:
-        raise NodeError(f"node error: {type(exc).__name__}: {str(exc)[:160]}") from exc
+        raise NodeError(f"node error: {describe_node_error(exc)}") from exc
 
 
 class DroidChain:
@@ -264,13 +282,12 @@ class DroidChain:
         """Remove all liquidity, collect everything owed (principal and fees) to the wallet, and
         burn the NFT, in one multicall transaction so a position is never left half-closed."""
         liquidity = self.position(token_id).liquidity
+        encode = self.manager.encode_abi
         calls = []
         if liquidity:
-            decrease = self.manager.functions.decreaseLiquidity((token_id, liquidity, 0, 0, self._deadline()))
-            calls.append(decrease._encode_transaction_data())
-        collect = self.manager.functions.collect((token_id, self.address, MAX_UINT128, MAX_UINT128))
-        calls.append(collect._encode_transaction_data())
-        calls.append(self.manager.functions.burn(token_id)._encode_transaction_data())
+            calls.append(encode("decreaseLiquidity", args=[(token_id, liquidity, 0, 0, self._deadline())]))
+        calls.append(encode("collect", args=[(token_id, self.address, MAX_UINT128, MAX_UINT128)]))
+        calls.append(encode("burn", args=[token_id]))
         sent = self.send(self.manager.functions.multicall(calls), fees)
         decreased = self.manager.events.DecreaseLiquidity().process_receipt(sent.receipt, errors=DISCARD)
         collected = self.manager.events.Collect().process_receipt(sent.receipt, errors=DISCARD)
@@ -304,7 +321,7 @@ class DroidChain:
         except TimeExhausted as exc:
             raise ReceiptTimeout(f"no receipt for {tx_hash} after {self.receipt_timeout:.0f}s", tx_hash) from exc
         except (requests.RequestException, Web3Exception) as exc:
-            raise NodeError(f"node error waiting for {tx_hash}: {type(exc).__name__}") from exc
+            raise NodeError(f"node error waiting for {tx_hash}: {describe_node_error(exc)}") from exc
         if receipt["status"] != 1:
             raise TransactionReverted(f"transaction {tx_hash} reverted", tx_hash)
         return Sent(tx_hash, receipt["gasUsed"] * receipt["effectiveGasPrice"], dict(receipt))

@@ -11,8 +11,10 @@ import pytest
 from apps.droids.engine.closing import close_droid_positions
 from apps.droids.engine.positions import chain_for
 from apps.droids.engine.run import run_droid
-from apps.droids.models import BotStatus, DroidActive, DroidBot, DroidHistory, RunOutcome, SessionStatus
+from apps.droids.models import BotStatus, DroidActive, DroidBot, DroidHistory, DroidPool, RunOutcome, SessionStatus
 from apps.droids.tasks import run_droids
+from apps.indexer.rpc import chain_client
+from tests.core.servers import free_port
 from tests.droids.engine_support import ETHER, LocalPool, local_pool_fixture, make_droid  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +214,27 @@ def test_a_droid_that_spent_its_gas_budget_is_paused(local_pool):
     droid.refresh_from_db()
     assert droid.active == DroidActive.PAUSED
     assert droid.paused_reason.startswith("gas budget spent")
+
+
+def test_a_pool_row_that_is_not_the_contract_on_chain_fails_without_sending(local_pool):
+    droid = make_droid(local_pool)
+    DroidPool.objects.filter(pk=droid.pool_id).update(token0="0x" + "ab" * 20)
+
+    run = run_droid(droid_id=droid.id)
+
+    assert run.outcome == RunOutcome.FAILED
+    assert "is not the droid's" in run.detail
+    assert local_pool.w3.eth.get_transaction_count(droid.account.address) == 0
+
+
+def test_a_node_that_does_not_answer_fails_the_run_with_a_reason(local_pool, settings):
+    droid = make_droid(local_pool)
+    settings.RPC_URL = f"http://127.0.0.1:{free_port()}"
+    chain_client.cache_clear()
+
+    run = run_droid(droid_id=droid.id)
+
+    assert run.outcome == RunOutcome.FAILED
+    assert run.detail.startswith("node error") and "127.0.0.1" not in run.detail
+    droid.refresh_from_db()
+    assert droid.consecutive_failures == 1 and droid.active == DroidActive.RUNNING

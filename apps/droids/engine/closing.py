@@ -45,7 +45,7 @@ def close_droid_positions(*, droid_id: int, reason: str = "") -> DroidRun | None
         now = timezone.now()
         try:
             chain = positions.chain_for(droid)
-            reading = chain.read_pool(droid.pool.address)
+            reading = positions.read_pool(droid, chain)
             positions.reconcile_bots(droid=droid, chain=chain, reading=reading, now=now)
             closed = positions.close_bots(droid=droid, chain=chain, now=now)
             pool = droid.pool

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from apps.droids import v3math
-from apps.droids.chain import DroidChain, Fees, PoolReading
+from apps.droids.chain import ChainError, DroidChain, Fees, PoolReading
 from apps.droids.ladder import LadderConfig, PlannedPosition, PoolState, plan_ladder
 from apps.droids.models import BotStatus, Droid, DroidBot
 from apps.exchanges.crypto import unseal
@@ -41,6 +41,19 @@ def chain_for(droid: Droid) -> DroidChain:
         position_manager=droid.pool.position_manager,
         receipt_timeout=settings.DROID_RECEIPT_TIMEOUT_SECONDS,
     )
+
+
+def read_pool(droid: Droid, chain: DroidChain) -> PoolReading:
+    """The droid's pool now; a ChainError when the contract there is not the pool the row describes
+    (a droid must never mint on a pool of other tokens)."""
+    pool = droid.pool
+    reading = chain.read_pool(pool.address)
+    found = (reading.token0.lower(), reading.token1.lower(), reading.fee)
+    if found != (pool.token0.lower(), pool.token1.lower(), pool.fee_tier):
+        raise ChainError(
+            f"the contract at {pool.address} is not the droid's {pool.token0_symbol}/{pool.token1_symbol} pool"
+        )
+    return reading
 
 
 def fees_for(droid: Droid) -> Fees:

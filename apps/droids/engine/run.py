@@ -100,7 +100,7 @@ def _run_locked(droid: Droid) -> DroidRun:
     now = timezone.now()
     try:
         chain = positions.chain_for(droid)
-        reading = chain.read_pool(droid.pool.address)
+        reading = positions.read_pool(droid, chain)
         gas_wei = chain.gas_price_wei()
     except ChainError as exc:
         return record_failure(droid, now=now, message=str(exc))
