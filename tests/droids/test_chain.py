@@ -125,3 +125,11 @@ def test_a_transaction_without_a_receipt_times_out_with_its_hash(local_pool):
     finally:
         local_pool.w3.provider.make_request("evm_setAutomine", [True])
     assert raised.value.tx_hash.startswith("0x")
+
+
+def test_the_wallet_reads_its_ether_and_token_balances(local_pool):
+    chain = wallet_chain(local_pool, eth=3 * ETHER, weth=2 * ETHER, usdc=1_234 * USDC)
+
+    assert chain.eth_balance() == 3 * ETHER
+    assert chain.token_balance(local_pool.uniswap.weth) == 2 * ETHER
+    assert chain.token_balance(local_pool.uniswap.usdc) == 1_234 * USDC
