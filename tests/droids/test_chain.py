@@ -103,7 +103,7 @@ def test_closing_a_position_pays_the_ported_amounts_and_burns_it(local_pool):
     assert chain.owned_token_ids() == []
 
 
-def test_a_mint_the_wallet_cannot_pay_raises_a_revert_and_sends_nothing(local_pool):
+def test_a_mint_the_wallet_cannot_pay_is_refused_as_a_revert_before_it_is_sent(local_pool):
     chain = wallet_chain(local_pool, weth=0, usdc=0)
     reading, plan = ladder(local_pool, chain)
     nonce = local_pool.w3.eth.get_transaction_count(chain.address)
