@@ -42,7 +42,6 @@ from django.utils import timezone
 from apps.droids.chain import ChainError
 from apps.droids.engine import positions
 from apps.droids.engine.history import to_scale, write_history
-from apps.droids.engine.pausing import pause_droid
 from apps.droids.ladder import LadderError, next_ema, price_for_sqrt, price_for_tick, should_rebalance
 from apps.droids.models import (
     BotStatus,
@@ -53,6 +52,7 @@ from apps.droids.models import (
     RunOutcome,
     TriggerType,
 )
+from apps.droids.services import open_session
 
 DETAIL_LENGTH = 500
 
@@ -63,16 +63,28 @@ def due_droid_ids() -> list[int]:
 
 
 def lock_droid(droid_id: int, *states: int) -> Droid | None:
-    """The droid, locked with its wallet, when it is in one of `states` and no one else holds it."""
-    droid = (
+    """The droid, locked with its wallet, when it is in one of `states` and no one else holds it.
+
+    The wallet first, then the droid, the order the API's services take them in: the other way
+    round, a run and a new droid on the same wallet could each wait for the other's row."""
+    account_id = Droid.objects.filter(pk=droid_id).values_list("account_id", flat=True).first()
+    if account_id is None:
+        return None
+    DroidAccount.objects.select_for_update().filter(pk=account_id).first()
+    return (
         Droid.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("pool", "account")
         .filter(pk=droid_id, active__in=states)
         .first()
     )
-    if droid is not None:
-        DroidAccount.objects.select_for_update().filter(pk=droid.account_id).first()
-    return droid
+
+
+def pause_droid(droid: Droid, *, reason: str) -> None:
+    """The engine pausing `droid` by itself, with the reason the trader sees; the caller holds
+    the droid's lock and saves it."""
+    droid.active = DroidActive.PAUSED
+    droid.paused_reason = reason
+    open_session(droid=droid, active=DroidActive.PAUSED, user=None, reason=reason)
 
 
 def record_failure(droid: Droid, *, now, message: str, **run_fields) -> DroidRun:
@@ -81,7 +93,7 @@ def record_failure(droid: Droid, *, now, message: str, **run_fields) -> DroidRun
     detail = message[:DETAIL_LENGTH]
     if droid.active == DroidActive.RUNNING and droid.consecutive_failures >= settings.DROID_MAX_FAILURES:
         reason = f"paused after {droid.consecutive_failures} failed runs in a row; last: {message}"
-        pause_droid(droid, reason=reason[:DETAIL_LENGTH], now=now)
+        pause_droid(droid, reason=reason[:DETAIL_LENGTH])
     droid.last_run_at = now
     droid.save()
     return DroidRun.objects.create(droid=droid, ran_at=now, outcome=RunOutcome.FAILED, detail=detail, **run_fields)
@@ -125,7 +137,7 @@ def _run_locked(droid: Droid) -> DroidRun:
     droid.last_run_at = now
     if droid.gas_budget_limit is not None and droid.gas_spent_eth >= droid.gas_budget_limit:
         reason = f"gas budget spent: {droid.gas_spent_eth:f} ETH of {droid.gas_budget_limit:f}"
-        pause_droid(droid, reason=reason, now=now)
+        pause_droid(droid, reason=reason)
     droid.save()
     return DroidRun.objects.create(
         droid=droid, ran_at=now, outcome=outcome, detail=detail[:DETAIL_LENGTH], **run_fields
