@@ -34,3 +34,8 @@ BEAT_SCHEDULE = {
     # One engine run per running droid, and closing attempts for droids being reset or closed (issue 14).
     "run-droids": _every("apps.droids.tasks.run_droids", seconds=env.int("DROID_RUN_SECONDS", default=60)),
 }
+# `make run` sets it: small swaps on the local pool so the demo droid has prices to follow.
+if env.int("DROID_DEMO_SWAP_SECONDS", default=0) > 0:
+    BEAT_SCHEDULE["droid-demo-swaps"] = _every(
+        "apps.droids.tasks.demo_swap", seconds=env.int("DROID_DEMO_SWAP_SECONDS", default=0)
+    )

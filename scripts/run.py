@@ -3,9 +3,10 @@
 SQLite unless DATABASE_URL is set, an embedded Redis unless REDIS_URL is set, a local anvil
 chain unless RPC_URL is set; migrates, creates the demo users (printed with their passwords),
 deploys the agent-jobs contracts and Uniswap v3 with a WETH/USDC pool (once per chain), sends
-the chain demo's transactions, then runs web, ws, worker, beat and the dev TEE gateway (tee) from
-the Procfile until interrupted. Once the pages answer, it prints where they are and how to sign in
-again, so the demo logins do not scroll away under the workers' logs.
+the chain demo's transactions, starts a demo liquidity droid, then runs web, ws, worker, beat and
+the dev TEE gateway (tee) from the Procfile until interrupted. Once the pages answer, it prints
+where they are and how to sign in again, so the demo logins do not scroll away under the
+workers' logs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from local_chain import rpc_url_for
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PROCESSES = ("web", "ws", "worker", "beat", "tee")
-DEFAULTS = {"DEBUG": "1", "HOST": "127.0.0.1", "PORT": "8080", "WS_PORT": "4000", "TEE_GATEWAY_PORT": "7300"}
+DEFAULTS = {
+    "DEBUG": "1",
+    "HOST": "127.0.0.1",
+    "PORT": "8080",
+    "WS_PORT": "4000",
+    "TEE_GATEWAY_PORT": "7300",
+    # Small swaps on the local pool every half minute, so the demo droid has prices to follow.
+    "DROID_DEMO_SWAP_SECONDS": "30",
+}
 # What honcho's `start` would do on Ctrl-C or SIGTERM: the platform was stopped on purpose.
 STOPPED_BY_SIGNAL = {130, 143}
 
@@ -96,6 +105,8 @@ def main() -> int:
         run([*manage, "deploy_uniswap"], env=env, check=True, cwd=ROOT)
         print("Demo transfers and swaps for the explorer:", flush=True)
         run([*manage, "seed_chain_explorer_demo"], env=env, check=True, cwd=ROOT)
+        print("A demo liquidity droid on the pool:", flush=True)
+        run([*manage, "seed_droid_demo"], env=env, check=True, cwd=ROOT)
 
         manager = Manager()
         for name, (command, process_env) in process_table((ROOT / "Procfile").read_text(), env).items():

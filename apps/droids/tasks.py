@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="apps.droids.tasks.run_droids", ignore_result=True)
@@ -31,3 +35,18 @@ def close_droid_positions(droid_id: int, reason: str = "") -> None:
     from apps.droids.engine.closing import close_droid_positions as close
 
     close(droid_id=droid_id, reason=reason)
+
+
+@shared_task(name="apps.droids.tasks.demo_swap", ignore_result=True)
+def demo_swap() -> None:
+    """`make run`'s beat (DROID_DEMO_SWAP_SECONDS): one small swap on the local pool, so the demo
+    droid has a price to follow. DEBUG only: it spends the node's own accounts."""
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        logger.warning("demo swap skipped: DEBUG is off")
+        return
+    from apps.droids.demo import demo_swap as swap_once
+    from apps.indexer.rpc import chain_client
+
+    logger.info("demo swap: %s", swap_once(w3=chain_client()))
