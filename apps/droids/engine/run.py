@@ -1,9 +1,10 @@
 """One engine run of one droid: read the pool, decide, act on the chain, record.
 
 `run_droid(*, droid_id)`, in this order:
-1. Lock. In one transaction, lock the droid row (skipped, returning None, when another worker
-   holds it or the droid is not RUNNING) and then its wallet's row, so one wallet never sends
-   from two runs at once (the chain client's nonces rely on it).
+1. Lock. In one transaction, lock the wallet's row, so one wallet never sends from two runs at
+   once (the chain client's nonces rely on it), then the droid row (skipped, returning None,
+   when another worker holds it or the droid is not RUNNING): the order the API's services
+   take the two in.
 2. Read the pool (slot0, liquidity, spacing) and the gas price. Update the price EMA.
 3. Gas. Above the droid's `max_gas_price` (gwei): GAS_TOO_HIGH, nothing is sent.
 4. Reconcile the bot rows with the positions the wallet holds (see below).
