@@ -104,6 +104,24 @@ def chain_is_indexed(base: str, token: str, deadline: float) -> int:
     return body["last_indexed_block"]
 
 
+def demo_droid_minted(base: str, token: str, deadline: float) -> int:
+    """The demo trader's droid runs on the local pool: the engine (beat -> worker -> the chain)
+    mints its ladder on a run within a couple of minutes of start; returns how many positions."""
+    auth = {"Authorization": f"Bearer {token}"}
+    droids = httpx.get(f"{base}/api/droids", headers=auth, timeout=10)
+    assert droids.status_code == 200, droids.text
+    running = [d for d in droids.json()["droids"] if d["active"] == 1]
+    assert running, droids.text
+    while True:
+        detail = httpx.get(f"{base}/api/droids/{running[0]['id']}", headers=auth, timeout=10)
+        assert detail.status_code == 200, detail.text
+        active = [b for b in detail.json()["bots"] if b["status"] == "ACTIVE"]
+        if active:
+            return len(active)
+        assert time.monotonic() < deadline, f"the demo droid minted nothing in time: {detail.text}"
+        time.sleep(3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8080)
@@ -136,10 +154,11 @@ def main() -> int:
     journal_trades = journal_has_demo_trades(base, token)
     trade_on_paper(base, token, price)
     indexed = chain_is_indexed(base, token, time.monotonic() + 120)
+    positions = demo_droid_minted(base, token, time.monotonic() + 240)
     print(
         "make run serves /health, /health/ready, the TEE gateway, the pages, the API, the chain config, WebSockets "
         f"with the market feed, a paper trade, a journal of {journal_trades} demo trades, and the "
-        f"chain index up to block {indexed}"
+        f"chain index up to block {indexed}, and a demo droid holding {positions} positions"
     )
     return 0
 
