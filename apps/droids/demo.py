@@ -13,7 +13,7 @@ from typing import Any
 from eth_account import Account
 from web3 import Web3
 
-from apps.droids.models import Droid, DroidActive, DroidPool, FundingCurve, TriggerType
+from apps.droids.models import Droid, DroidActive, FundingCurve, TriggerType
 from apps.droids.services import create_droid, create_droid_account, open_session, register_local_pool, set_droid_active
 from apps.droids.v3math import Q96
 from apps.indexer.uniswap.deploy import INITIAL_USDC_PER_WETH, contract, erc20, mock_usdc, send
@@ -38,6 +38,9 @@ DEMO_CONFIG = {
     "ladder_perc_margin": Decimal("0.02"),
     "max_gas_price": Decimal(50),
     "tx_priority": 1,
+    # USDC per WETH (apps/droids/pricing.py), around the pool's starting 3,000.
+    "min_price": Decimal(2_400),
+    "max_price": Decimal(3_600),
 }
 # The demo's swaps pull the price back toward where the pool started, a few percent either way.
 SWAP_WETH_RANGE = (ETHER // 4, 3 * ETHER // 2)
@@ -47,14 +50,6 @@ SWAP_WETH_RANGE = (ETHER // 4, 3 * ETHER // 2)
 class DroidDemo:
     droid: Droid | None
     created: bool
-
-
-def _usdc_per_weth_bounds(pool: DroidPool) -> tuple[Decimal, Decimal]:
-    """2,400 to 3,600 USDC per WETH, in the pool's own orientation (token1 per token0)."""
-    low, high = Decimal(2_400), Decimal(3_600)
-    if pool.token0_symbol == "WETH":
-        return low, high
-    return (Decimal(1) / high).quantize(Decimal("1e-12")), (Decimal(1) / low).quantize(Decimal("1e-12"))
 
 
 def _fund_wallet(w3: Web3, *, funder: str, address: str, weth: str, usdc: str) -> None:
@@ -86,10 +81,7 @@ def seed_droid_demo(*, w3: Web3, user: Any, admin: Any) -> DroidDemo:
     account = create_droid_account(
         user=user, private_key=wallet.key.hex(), label="Demo wallet", chain_id=w3.eth.chain_id
     )
-    low, high = _usdc_per_weth_bounds(pool)
-    droid = create_droid(
-        user=user, pool_id=pool.id, account_id=account.id, config={**DEMO_CONFIG, "min_price": low, "max_price": high}
-    )
+    droid = create_droid(user=user, pool_id=pool.id, account_id=account.id, config=DEMO_CONFIG)
     set_droid_active(user=user, droid_id=droid.id, active=DroidActive.RUNNING)
     return DroidDemo(droid=droid, created=True)
 

@@ -18,14 +18,13 @@ from web3.exceptions import BadFunctionCallOutput, ContractLogicError
 from apps.accounts.models import Role
 from apps.core.errors import ApiError, OutageError
 from apps.droids.models import Droid, DroidAccount, DroidActive, DroidBot, DroidHistory, DroidPool, DroidSession
+from apps.droids.pricing import is_stable
 from apps.indexer.rpc import NODE_ERRORS, chain_client, describe_node_error
 from apps.indexer.uniswap.deploy import contract, erc20
 
 logger = logging.getLogger(__name__)
 DROID_NOT_FOUND = "Droid not found."
 CHAIN_UNAVAILABLE = "Cannot check the account's funds: the chain node does not answer."
-# Stablecoins counted at 1 USD: a pool's funds are valued in whichever of its tokens is one.
-USD_SYMBOLS = frozenset({"USDC", "USDT", "DAI"})
 Q192 = 2**192
 
 
@@ -124,8 +123,8 @@ def account_value_usd(account: DroidAccount, pool: DroidPool) -> Decimal:
 
     Raises UnpricedPool for a pool without a stablecoin or a price, and a 503 OutageError when the node
     cannot be read."""
-    usd_is_token1 = pool.token1_symbol.upper() in USD_SYMBOLS
-    if not usd_is_token1 and pool.token0_symbol.upper() not in USD_SYMBOLS:
+    usd_is_token1 = is_stable(pool.token1_symbol)
+    if not usd_is_token1 and not is_stable(pool.token0_symbol):
         raise UnpricedPool(f"{pool.token0_symbol}/{pool.token1_symbol} has no USD stablecoin to value funds in")
     w3 = chain_client()
     owner = Web3.to_checksum_address(account.address)

@@ -107,8 +107,16 @@ def config_fields(*, partial: bool) -> dict[str, serializers.Field]:
             **required,
             help_text="Positions held at once, 1..50, and no more than tickBuckets.",
         ),
-        "maxPrice": number(source="max_price", help_text="Top of the ladder (> minPrice).", **required),
-        "minPrice": number(source="min_price", help_text="Bottom of the ladder (> 0).", **required),
+        "maxPrice": number(
+            source="max_price",
+            help_text="Top of the ladder (> minPrice), in the pool's stablecoin per its other token (USDC per WETH).",
+            **required,
+        ),
+        "minPrice": number(
+            source="min_price",
+            help_text="Bottom of the ladder (> 0), in the pool's stablecoin per its other token (USDC per WETH).",
+            **required,
+        ),
         "fallingRebalanceTrigger": fraction(
             source="falling_rebalance_trigger", help_text="In (0, 1): 0.03 is 3%.", **required
         ),

@@ -99,7 +99,7 @@ def make_droid(local: LocalPool, *, funding: dict[str, int] | None = None, **con
     account = DroidAccount.objects.create(
         user=user, chain_id=31337, address=wallet.address, private_key=seal(wallet.key.hex())
     )
-    low, high = sorted((local.usdc_per_weth(Decimal(2500)), local.usdc_per_weth(Decimal(3600))))
+    low, high = Decimal(2500), Decimal(3600)  # USDC per WETH, whichever token the pool orders first
     droid = Droid.objects.create(
         **{
             "owner": user,

@@ -5,6 +5,7 @@ the pool's price."""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 from web3 import Web3
@@ -50,7 +51,9 @@ def test_the_demo_trader_gets_a_running_droid_that_mints_on_its_first_run(chain,
     droid = Droid.objects.get(pk=demo.droid.pk)
     assert demo.created and droid.owner == trader and droid.active == DroidActive.RUNNING
     assert droid.sessions.first().status == SessionStatus.RUNNING
-    assert run_droid(droid_id=droid.id).outcome == RunOutcome.MINTED
+    first = run_droid(droid_id=droid.id)
+    assert first.outcome == RunOutcome.MINTED
+    assert Decimal(2_900) < first.price < Decimal(3_100)  # USDC per WETH, as the trader set the bounds
     assert droid.bots.filter(status=BotStatus.ACTIVE).count() == droid.max_bots
     # A second `make run` on the same chain leaves it as it is.
     assert seed_droid_demo(w3=chain, user=trader, admin=admin) == type(demo)(droid=droid, created=False)

@@ -20,6 +20,7 @@ from apps.droids.engine.history import to_scale, write_history
 from apps.droids.engine.run import lock_droid, record_failure
 from apps.droids.ladder import price_for_sqrt
 from apps.droids.models import BotStatus, Droid, DroidActive, DroidRun, RunOutcome
+from apps.droids.pricing import trader_price
 
 CLOSING = (DroidActive.RESET, DroidActive.CLOSED)
 
@@ -49,13 +50,14 @@ def close_droid_positions(*, droid_id: int, reason: str = "") -> DroidRun | None
             positions.reconcile_bots(droid=droid, chain=chain, reading=reading, now=now)
             closed = positions.close_bots(droid=droid, chain=chain, now=now)
             pool = droid.pool
-            price = price_for_sqrt(reading.sqrt_price_x96, pool.token0_decimals, pool.token1_decimals)
+            pool_price = price_for_sqrt(reading.sqrt_price_x96, pool.token0_decimals, pool.token1_decimals)
+            price = trader_price(pool, pool_price)
             write_history(
                 droid=droid,
                 chain=chain,
                 reading=reading,
                 price=price,
-                prices=positions.usd_prices(droid, price),
+                prices=positions.usd_prices(droid, pool_price),
                 now=now,
             )
         except ChainError as exc:

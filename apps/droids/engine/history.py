@@ -1,6 +1,6 @@
 """The droid's holdings at one run, as a DroidHistory row.
 
-- price: the pool's spot price, token1 per token0;
+- price: the pool's spot price as the trader reads it (apps/droids/pricing.py: USDC per WETH);
 - token0_positions / token1_positions: what the ACTIVE positions would pay out if closed now,
   in whole tokens: the liquidity's amounts at the current price (LiquidityAmounts, rounded down,
   which is the pool's own burn rounding), without the fees they have earned and not yet

@@ -19,13 +19,13 @@ from apps.droids import v3math
 from apps.droids.chain import ChainError, DroidChain, Fees, PoolReading
 from apps.droids.ladder import LadderConfig, PlannedPosition, PoolState, plan_ladder
 from apps.droids.models import BotStatus, Droid, DroidBot
+from apps.droids.pricing import inverted, pool_bounds
 from apps.exchanges.crypto import unseal
 from apps.indexer.rpc import chain_client
 
 GWEI = 10**9
 WEI_PER_ETH = Decimal(10**18)
 # Symbols the engine prices at one dollar; with neither token one of them, token1 is the quote.
-USD_STABLES = frozenset({"USDC", "USDT", "DAI", "USDC.E", "USDBC", "BUSD", "TUSD", "FRAX", "USD"})
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,7 @@ def pool_state(droid: Droid, reading: PoolReading) -> PoolState:
 
 def usd_prices(droid: Droid, price: Decimal) -> UsdPrices:
     """USD per whole token at `price` (token1 per token0): the stablecoin side is one dollar."""
-    pool = droid.pool
-    if pool.token0_symbol.upper() in USD_STABLES and pool.token1_symbol.upper() not in USD_STABLES:
+    if inverted(droid.pool):
         return UsdPrices(Decimal(1), 1 / price)
     return UsdPrices(price, Decimal(1))
 
@@ -83,13 +82,15 @@ def funding_raw(droid: Droid, prices: UsdPrices) -> int:
 
 
 def ladder_config(droid: Droid) -> LadderConfig:
+    """The droid's configuration for the planner, its price bounds in the pool's orientation."""
+    min_price, max_price = pool_bounds(droid.pool, droid.min_price, droid.max_price)
     return LadderConfig(
         tick_buckets=droid.tick_buckets,
         bucket_offset=droid.bucket_offset,
         funding_curve=droid.funding_curve_type,
         max_bots=droid.max_bots,
-        min_price=droid.min_price,
-        max_price=droid.max_price,
+        min_price=min_price,
+        max_price=max_price,
         ladder_perc_margin=droid.ladder_perc_margin,
     )
 

@@ -53,6 +53,7 @@ from apps.droids.models import (
     RunOutcome,
     TriggerType,
 )
+from apps.droids.pricing import trader_price
 from apps.droids.services import open_session
 
 DETAIL_LENGTH = 500
@@ -118,8 +119,9 @@ def _run_locked(droid: Droid) -> DroidRun:
     except ChainError as exc:
         return record_failure(droid, now=now, message=str(exc))
     pool = droid.pool
-    price = price_for_sqrt(reading.sqrt_price_x96, pool.token0_decimals, pool.token1_decimals)
-    prices = positions.usd_prices(droid, price)
+    pool_price = price_for_sqrt(reading.sqrt_price_x96, pool.token0_decimals, pool.token1_decimals)
+    prices = positions.usd_prices(droid, pool_price)
+    price = trader_price(pool, pool_price)  # what the runs, history, EMA and triggers speak in
     droid.price_ema = to_scale(next_ema(droid.price_ema, price))
     gas_gwei = to_scale(Decimal(gas_wei) / positions.GWEI)
     run_fields = {"block_number": reading.block_number, "gas_price_gwei": gas_gwei, "price": to_scale(price)}
@@ -161,10 +163,14 @@ def _act(droid: Droid, chain, reading, price: Decimal, prices, now) -> tuple[str
         return RunOutcome.MINTED, "; ".join([*notes, f"completed the ladder: minted {len(bots)} missing positions"])
     pool = droid.pool
     decimals = (pool.token0_decimals, pool.token1_decimals)
+    edges = sorted(
+        trader_price(pool, price_for_tick(tick, *decimals))
+        for tick in (held[0].tick_lower, max(bot.tick_upper for bot in held))
+    )
     decision = should_rebalance(
         reference=price if droid.trigger_type == TriggerType.PRICE else droid.price_ema,
-        lower_edge=price_for_tick(held[0].tick_lower, *decimals),
-        upper_edge=price_for_tick(max(bot.tick_upper for bot in held), *decimals),
+        lower_edge=edges[0],
+        upper_edge=edges[1],
         falling_trigger=droid.falling_rebalance_trigger,
         rising_trigger=droid.rising_rebalance_trigger,
         derivative_threshold=droid.derivative_threshold,
