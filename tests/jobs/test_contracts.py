@@ -142,6 +142,8 @@ def test_the_seed_flow_escrows_the_budget_and_splits_it_on_completion(chain):
         "publicInputsHash": Web3.keccak(public_inputs),
         "teeAttestationHash": Web3.keccak(TEE_ATTESTATION),
         "teeReportDataHash": Web3.keccak(TEE_REPORT_DATA),
+        "zkProof": zk_proof,
+        "publicInputs": public_inputs,
     }
     assert [(t["receiver"], t["value"]) for t in events(receipt, chain.usdc, "Transfer")] == [
         (chain.treasury, PLATFORM_FEE),

@@ -7,6 +7,7 @@ rejected with a valid proof of that, which complete() refuses."""
 from __future__ import annotations
 
 import time
+from unittest.mock import ANY
 
 import pytest
 from web3 import Web3
@@ -95,6 +96,20 @@ def test_a_cex_job_that_met_its_target_completes_with_the_proof_made_after_evalu
 
     assert anvil.event(receipt, "ProofRecorded")["publicInputsHash"] == Web3.keccak(hexstr=proof.public_inputs)
     assert anvil.job(job.job_id)["status"] == 3  # COMPLETED
+
+    # The follower stores what the chain verified; the API and the job page show it.
+    index()
+    shown = api.get(f"/api/v1/jobs/{job.job_id}").json()["data"]["proof"]
+    assert shown == {
+        "state": "READY",
+        "provingMs": proof.proving_ms,
+        "error": None,
+        "zkProof": proof.proof,
+        "publicInputs": proof.public_inputs,
+        "onChain": {"verified": True, "passed": True, "blockNumber": str(receipt["blockNumber"]), "txHash": ANY},
+    }
+    page = api.get(f"/jobs/{job.job_id}").content.decode()
+    assert f"proof verified on-chain in block {receipt['blockNumber']}" in page
 
 
 def test_a_cex_job_that_hit_its_stop_loss_is_rejected_with_a_valid_proof_of_that(anvil, index, api, platform):  # noqa: F811

@@ -166,7 +166,9 @@ event EvaluationStarted:
     evaluatorId: indexed(uint256)
     strategyType: uint8
 
-# Hashes of the evidence passed to complete() or reject(); the backend holds the bytes.
+# The evidence passed to complete() or reject(): hashes of all of it, and the Groth16 proof and
+# its public inputs themselves (a few hundred bytes), verified before this is logged, so an
+# indexer can show what the chain accepted. The backend holds the TEE attestation's bytes.
 event ProofRecorded:
     jobId: indexed(uint256)
     passed: bool
@@ -175,6 +177,8 @@ event ProofRecorded:
     publicInputsHash: bytes32
     teeAttestationHash: bytes32
     teeReportDataHash: bytes32
+    zkProof: Bytes[MAX_PROOF]
+    publicInputs: Bytes[MAX_PUBLIC_INPUTS]
 
 event JobCompleted:
     jobId: indexed(uint256)
@@ -871,4 +875,6 @@ def _log_proof(
         publicInputsHash=keccak256(publicInputs),
         teeAttestationHash=keccak256(teeAttestation),
         teeReportDataHash=keccak256(teeReportData),
+        zkProof=zkProof,
+        publicInputs=publicInputs,
     )
