@@ -64,11 +64,6 @@ class Artifacts:
     def verifier_sol(self) -> Path:
         return self.directory / "Verifier.sol"
 
-    @property
-    def contract_name(self) -> str:
-        """The Solidity verifier's contract name (snarkjs calls every one Groth16Verifier)."""
-        return "Groth16Verifier"
-
     def complete(self) -> bool:
         return all(p.is_file() for p in (self.wasm, self.zkey, self.verification_key, self.verifier_sol))
 

@@ -11,7 +11,7 @@ import functools
 import json
 
 from prover.ceremony import setup_circuit
-from prover.statements import encode_proof, encode_words, parse_request
+from prover.statements import STRATEGIES, encode_proof, encode_words, parse_request
 from prover.worker import prove
 
 
@@ -29,7 +29,7 @@ def evidence(request: dict) -> tuple[bytes, bytes]:
     return _evidence(json.dumps({"callbackRef": "local", **request}, sort_keys=True))
 
 
-STRATEGY_NAMES = ("PROGRAM", "RUBRIC", "HYBRID", "CEX_CAPITAL")  # ACPCore's numbering
+STRATEGY_NAMES = tuple(STRATEGIES)  # by ACPCore's numbering
 
 
 def deliverable_evidence(job_id: int, job: dict) -> tuple[bytes, bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from apps.jobs.prover_client import ProverClient, ProverRejected
@@ -153,8 +154,6 @@ def test_the_backends_client_reports_a_refusal_as_rejected(prover):
 
 
 def test_an_unknown_proof_is_404(prover):
-    import httpx
-
     response = httpx.get(f"{prover.url}/proofs/{'0' * 32}", timeout=5)
 
     assert response.status_code == 404
