@@ -104,6 +104,8 @@ def artifacts(name: str, build_dir: Path | None = None) -> Artifacts:
 
 
 def _run(*args: str | Path, cwd: Path | None = None) -> None:
+    if not Path(str(args[0])).exists():
+        raise CeremonyError(f"{args[0]} is missing: run `npm ci` (package.json pins circom2 and snarkjs)")
     result = subprocess.run(  # noqa: S603 - our own tools from node_modules, arguments we built
         [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=1800, check=False
     )

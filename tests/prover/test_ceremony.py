@@ -6,6 +6,7 @@ import json
 import shutil
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from prover import ceremony
@@ -46,3 +47,10 @@ def test_a_changed_circuit_gets_new_outputs_and_its_own_fresh_keys(groth16_setup
     assert after.complete()
     # A fresh phase-2 contribution: not the key of the setup made before.
     assert json.loads(after.verification_key.read_text())["vk_delta_2"] != original["vk_delta_2"]
+
+
+def test_a_missing_tool_is_named_with_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(ceremony, "SNARKJS", tmp_path / "no-snarkjs")
+
+    with pytest.raises(ceremony.CeremonyError, match="npm ci"):
+        ceremony.powers_of_tau(tmp_path / "build")
