@@ -3,8 +3,9 @@
 SQLite unless DATABASE_URL is set, an embedded Redis unless REDIS_URL is set, a local anvil
 chain unless RPC_URL is set; migrates, creates the demo users (printed with their passwords),
 deploys the agent-jobs contracts and Uniswap v3 with a WETH/USDC pool (once per chain), sends
-the chain demo's transactions, starts a demo liquidity droid, then runs web, ws, worker, beat and
-the dev TEE gateway (tee) from the Procfile until interrupted. Once the pages answer, it prints
+the chain demo's transactions, starts a demo liquidity droid, makes the Groth16 circuits' local
+trusted setup (once), then runs web, ws, worker, beat, the dev TEE gateway (tee) and the Groth16
+prover (prover) from the Procfile until interrupted. Once the pages answer, it prints
 where they are and how to sign in again, so the demo logins do not scroll away under the
 workers' logs.
 """
@@ -26,13 +27,14 @@ from local_chain import rpc_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PROCESSES = ("web", "ws", "worker", "beat", "tee")
+PROCESSES = ("web", "ws", "worker", "beat", "tee", "prover")
 DEFAULTS = {
     "DEBUG": "1",
     "HOST": "127.0.0.1",
     "PORT": "8080",
     "WS_PORT": "4000",
     "TEE_GATEWAY_PORT": "7300",
+    "PROVER_PORT": "7400",
     # Small swaps on the local pool every half minute, so the demo droid has prices to follow.
     "DROID_DEMO_SWAP_SECONDS": "30",
 }
@@ -52,6 +54,8 @@ def platform_environment(environ: dict[str, str]) -> dict[str, str]:
         env.setdefault(name, value)
     # The backend talks to the dev TEE gateway the Procfile's `tee` starts, unless told otherwise.
     env.setdefault("TEE_GATEWAY_URL", f"http://127.0.0.1:{env['TEE_GATEWAY_PORT']}")
+    # And to the Groth16 prover the Procfile's `prover` starts.
+    env.setdefault("PROVER_URL", f"http://127.0.0.1:{env['PROVER_PORT']}")
     env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
@@ -97,6 +101,8 @@ def main() -> int:
         print(demo.stdout, end="", flush=True)
         run([*manage, "seed_trading_demo"], env=env, check=True, cwd=ROOT)
         run([*manage, "seed_journal_demo"], env=env, check=True, cwd=ROOT)
+        print("Groth16 circuits and their development trusted setup (made once, kept in var/groth16):", flush=True)
+        run([*manage, "groth16_setup"], env=env, check=True, cwd=ROOT)
         print("Agent-jobs contracts:", flush=True)
         run([*manage, "deploy_contracts"], env=env, check=True, cwd=ROOT)
         print("Demo agents and jobs on the chain:", flush=True)

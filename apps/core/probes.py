@@ -86,6 +86,8 @@ def run_readiness_checks() -> dict[str, str]:
 def register_configured_checks() -> None:
     if settings.TEE_GATEWAY_URL:
         register_readiness_check("tee_gateway", http_check(settings.TEE_GATEWAY_URL.rstrip("/") + "/health"))
+    if settings.PROVER_URL:
+        register_readiness_check("prover", http_check(settings.PROVER_URL.rstrip("/") + "/health"))
     # Seed 003: readiness "checks DB + sidecar"; no sidecar configured is no sidecar to wait for.
     if settings.SIDECAR_URL:
         register_readiness_check("sidecar", http_check(settings.SIDECAR_URL.rstrip("/") + "/health"))

@@ -227,6 +227,11 @@ class ProofRequest(models.Model):
     state = models.CharField(max_length=16, choices=ProofState.choices, default=ProofState.PENDING)
     prover_reference = models.CharField(max_length=128, blank=True)
     error = models.TextField(blank=True)
+    # Once READY: what complete()/reject() take (0x hex: the Groth16 (a, b, c) as 8 words, and
+    # the circuit's public signals as words), and how long the prover took to make and verify it.
+    proof = models.TextField(blank=True)
+    public_inputs = models.TextField(blank=True)
+    proving_ms = models.PositiveIntegerField(null=True, blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

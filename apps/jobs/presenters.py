@@ -8,6 +8,7 @@ decimal strings through `int` (a NUMERIC can read back as `1E+8`); times ISO-860
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,4 +156,31 @@ def present_job_detail(row: Row) -> dict[str, Any]:
     job["snapshots"] = [present_snapshot(snapshot) for snapshot in row["snapshots"]]
     job["dispute"] = present_job_dispute(row)
     job["offers"] = [present_offer(offer) for offer in row["offers"]]
+    job["proof"] = present_proof(row)
     return job
+
+
+def present_proof(row: Row) -> dict[str, Any] | None:
+    """The detail's proof: its request state and the prover's time, the Groth16 proof and public
+    inputs (0x hex; those the chain verified once settled, else the prover's), and `onChain`: the
+    block and transaction of complete()/reject(), which only log them after verifying the proof."""
+    args = row["proof_event__args"]
+    if row["proof_state"] is None and args is None:
+        return None
+    recorded = json.loads(args) if isinstance(args, str) else args
+    on_chain = None
+    if recorded is not None:
+        on_chain = {
+            "verified": True,
+            "passed": bool(recorded["passed"]),
+            "blockNumber": str(row["proof_event__block_number"]),
+            "txHash": row["proof_event__tx_hash"],
+        }
+    return {
+        "state": row["proof_state"],
+        "provingMs": row["proof__proving_ms"],
+        "error": row["proof__error"] or None,
+        "zkProof": (recorded or {}).get("zkProof") or row["proof__proof"] or None,
+        "publicInputs": (recorded or {}).get("publicInputs") or row["proof__public_inputs"] or None,
+        "onChain": on_chain,
+    }

@@ -1,8 +1,10 @@
 """Proof requests: sending a job's ProofRequest to the prover and following it to READY or FAILED.
 
 The backend never produces a proof itself. A request is READY only when the prover returned the
-proof bytes; those are not stored here (ProofRequest has no field for them) — the prover keeps
-them under `prover_reference`, which is what the backend records.
+proof bytes, which are kept on the request with the prover's time (`proving_ms`) for the
+evaluator's complete()/reject(). A CEX_CAPITAL request is sent with the TEE's attested evidence
+(apps/tee/evidence.py), gathered when it is sent: a gateway that is down leaves it PENDING to be
+sent again, a report that cannot be trusted fails it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.errors import ApiError
 from apps.core.tasks import enqueue_on_commit
-from apps.jobs.models import ProofRequest, ProofState
-from apps.jobs.prover_client import ProverRejected, prover_client
+from apps.jobs.models import Job, ProofRequest, ProofState, StrategyType
+from apps.jobs.prover_client import ProverRejected, ProverUnavailable, prover_client
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,7 @@ def submit_proof_request(*, proof_request_id: int) -> ProofRequest:
                 program_hash=job.program_hash,
                 rubric_hash=job.rubric_hash,
                 callback_ref=str(proof.pk),
+                cex=_cex_evidence(job),
             )
         except ProverRejected as exc:
             proof.state = ProofState.FAILED
@@ -85,6 +89,20 @@ def submit_proof_request(*, proof_request_id: int) -> ProofRequest:
             proof.error = ""
     proof.save(update_fields=["state", "prover_reference", "error", "updated_at"])
     return proof
+
+
+def _cex_evidence(job: Job) -> dict | None:
+    if job.strategy_type != StrategyType.CEX_CAPITAL:
+        return None
+    from apps.tee.evidence import cex_proof_evidence  # apps.tee imports this app's models
+    from apps.tee.services import SnapshotRefused
+
+    try:
+        return cex_proof_evidence(job=job)
+    except SnapshotRefused as exc:
+        raise ProverRejected(f"no usable TEE evidence: {exc}") from exc
+    except ApiError as exc:
+        raise ProverUnavailable(f"the TEE gateway could not be asked: {exc.detail}") from exc
 
 
 @transaction.atomic
@@ -111,5 +129,6 @@ def refresh_proof_state(*, proof_request_id: int) -> ProofRequest:
                 return proof
             proof.state = status.state
             proof.error = status.error
-    proof.save(update_fields=["state", "error", "updated_at"])
+            proof.proof, proof.public_inputs, proof.proving_ms = status.proof, status.public_inputs, status.proving_ms
+    proof.save(update_fields=["state", "error", "proof", "public_inputs", "proving_ms", "updated_at"])
     return proof

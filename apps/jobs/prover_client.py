@@ -9,13 +9,16 @@ prover is expected to implement it:
     {"jobId": "7", "strategyType": "PROGRAM", "deliverableHash": "0x…",
      "programHash": "0x…", "rubricHash": "0x…", "callbackRef": "<proof request id>"}
 
-answers ``202 {"proofId": "…"}``. ``callbackRef`` is an idempotency key: submitting the same
+answers ``202 {"proofId": "…"}``. A CEX_CAPITAL request also carries ``"cex"``, the attested
+evidence the circuit proves the verdict from (apps/tee/evidence.py; the fields are documented in
+prover/statements.py). ``callbackRef`` is an idempotency key: submitting the same
 reference twice must return the same ``proofId`` (a retried request may reach the prover twice).
 A 4xx answer means the prover refuses the job; its ``{"error": "…"}`` (or text body) is kept.
 
 ``GET {PROVER_URL}/proofs/{proofId}`` answers
 ``{"state": "PROVING" | "READY" | "FAILED", "proof": "0x…", "publicInputs": "0x…", "error": "…"}``;
-``proof`` and ``publicInputs`` are required once READY, ``error`` when FAILED. A 404 means the
+``proof`` and ``publicInputs`` are required once READY, ``error`` when FAILED; ``provingMs``, when
+present, is how long the proof took. The prover in this repository is ``python -m prover``. A 404 means the
 prover no longer knows the proof.
 
 Connection errors, timeouts and 5xx answers are retried a few times with exponential backoff,
@@ -57,6 +60,7 @@ class ProofStatus:
     proof: str = ""
     public_inputs: str = ""
     error: str = ""
+    proving_ms: int | None = None
 
 
 PROVER_STATES = {"PROVING", "READY", "FAILED"}
@@ -128,20 +132,20 @@ class ProverClient:
         program_hash: str,
         rubric_hash: str,
         callback_ref: str,
+        cex: dict[str, Any] | None = None,
     ) -> str:
         """Asks for a proof of the job's evaluation; returns the prover's proof id."""
-        response = self._request(
-            "POST",
-            "/proofs",
-            json={
-                "jobId": str(job_id),
-                "strategyType": strategy_type,
-                "deliverableHash": deliverable_hash,
-                "programHash": program_hash,
-                "rubricHash": rubric_hash,
-                "callbackRef": callback_ref,
-            },
-        )
+        body: dict[str, Any] = {
+            "jobId": str(job_id),
+            "strategyType": strategy_type,
+            "deliverableHash": deliverable_hash,
+            "programHash": program_hash,
+            "rubricHash": rubric_hash,
+            "callbackRef": callback_ref,
+        }
+        if cex is not None:
+            body["cex"] = cex
+        response = self._request("POST", "/proofs", json=body)
         try:
             proof_id = response.json().get("proofId")
         except (ValueError, AttributeError):
@@ -163,7 +167,13 @@ class ProverClient:
             # A READY answer without the proof itself is not a proof.
             raise ProverUnavailable("the prover says READY but returned no proof")
         if state == "READY":
-            return ProofStatus(state=state, proof=body["proof"], public_inputs=body["publicInputs"])
+            ms = body.get("provingMs")
+            return ProofStatus(
+                state=state,
+                proof=body["proof"],
+                public_inputs=body["publicInputs"],
+                proving_ms=ms if isinstance(ms, int) and not isinstance(ms, bool) and ms >= 0 else None,
+            )
         if state == "FAILED":
             return ProofStatus(state=state, error=str(body.get("error") or "the prover gave no reason")[:1000])
         return ProofStatus(state=state)

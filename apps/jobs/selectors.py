@@ -153,6 +153,10 @@ DISPUTE_COLUMNS = (
     "resolved_at",
 )
 
+# The detail's proof: the backend's request (the prover's bytes and time) and, once settled, the
+# ProofRecorded event the indexer stored: the proof and public inputs the chain verified.
+PROOF_COLUMNS = ("proving_ms", "proof", "public_inputs", "error")
+
 # A job row `j` with its three parties (`client__agent_id`, `provider__...`, `evaluator__...`) and
 # its proof's state. The proof is a subquery, not a fourth join: PostgreSQL plans each join
 # order anew on every request (no prepared statements), and a join costs more to plan than to run.
@@ -165,16 +169,22 @@ PARTIES = """INNER JOIN jobs_agent c ON c.id = j.client_id
     LEFT OUTER JOIN jobs_agent p ON p.id = j.provider_id
     LEFT OUTER JOIN jobs_agent e ON e.id = j.evaluator_id"""
 
-# The detail adds the dispute (with its opener's agent id) and whether each list part has rows,
-# so a job without stake locks, snapshots or offers costs no query for them.
+# The detail adds the dispute (with its opener's agent id), the proof, and whether each list part
+# has rows, so a job without stake locks, snapshots or offers costs no query for them.
 DETAIL = f"""{SUMMARY_SELECT},
     {columns("d", DISPUTE_COLUMNS, prefix="dispute__")},
     (SELECT o.agent_id FROM jobs_agent o WHERE o.id = d.opener_id) AS dispute__opener_id,
     EXISTS (SELECT 1 FROM jobs_stakelock x WHERE x.job_id = j.id) AS has_stake_locks,
     EXISTS (SELECT 1 FROM jobs_snapshot x WHERE x.job_id = j.id) AS has_snapshots,
-    EXISTS (SELECT 1 FROM jobs_offer x WHERE x.job_id = j.id) AS has_offers
+    EXISTS (SELECT 1 FROM jobs_offer x WHERE x.job_id = j.id) AS has_offers,
+    {columns("pr", PROOF_COLUMNS, prefix="proof__")},
+    pe.args AS proof_event__args, pe.block_number AS proof_event__block_number, pe.tx_hash AS proof_event__tx_hash
     FROM jobs_job j {PARTIES}
     LEFT OUTER JOIN jobs_dispute d ON d.job_id = j.id
+    LEFT OUTER JOIN jobs_proofrequest pr ON pr.job_id = j.id
+    LEFT OUTER JOIN jobs_jobevent pe ON pe.id = (
+        SELECT x.id FROM jobs_jobevent x WHERE x.job_id = j.id AND x.name = 'ProofRecorded'
+        ORDER BY x.block_number DESC, x.log_index DESC LIMIT 1)
     WHERE j.job_id = %s"""  # noqa: S608 - constants; the job id is a parameter
 
 STAKE_LOCKS = """SELECT a.agent_id, s.role, s.amount, s.active, s.locked_at, s.released_at

@@ -199,6 +199,24 @@ class ProofSerializer(serializers.Serializer):
     state = enum_string(ProofState.values)
 
 
+class OnChainProofSerializer(serializers.Serializer):
+    verified = StrictBooleanField(help_text="always true: complete()/reject() only log a proof they verified")
+    passed = StrictBooleanField()
+    blockNumber = DecimalStringField(source="block_number")
+    txHash = StrictCharField(source="tx_hash")
+
+
+class ProofDetailSerializer(serializers.Serializer):
+    """The detail's proof (apps/jobs/presenters.py's present_proof)."""
+
+    state = enum_string(ProofState.values, allow_null=True)
+    provingMs = StrictIntegerField(source="proving_ms", allow_null=True, help_text="the prover's time in ms")
+    error = StrictCharField(allow_null=True)
+    zkProof = StrictCharField(source="zk_proof", allow_null=True, help_text="0x hex: the Groth16 (a, b, c) as 8 words")
+    publicInputs = StrictCharField(source="public_inputs", allow_null=True, help_text="0x hex: the public signals")
+    onChain = OnChainProofSerializer(source="on_chain", allow_null=True, help_text="null until settled on the chain")
+
+
 class JobEventSerializer(serializers.Serializer):
     name = StrictCharField()
     status = BlankAsNullField(source="status_after")
@@ -262,6 +280,34 @@ class JobDetailSerializer(JobSummarySerializer):
     def get_dispute(self, job: Any) -> dict[str, Any] | None:
         dispute = getattr(job, "dispute", None)
         return DisputeSerializer(dispute).data if dispute is not None else None
+
+    @extend_schema_field(ProofDetailSerializer(allow_null=True, help_text="null until a proof is requested"))
+    def get_proof(self, job: Any) -> dict[str, Any] | None:
+        request = getattr(job, "proof", None)
+        event = job.events.filter(name="ProofRecorded").order_by("-block_number", "-log_index").first()
+        if request is None and event is None:
+            return None
+        recorded = event.args if event is not None else {}
+        proof = {
+            "state": None,
+            "proving_ms": None,
+            "error": None,
+            "zk_proof": recorded.get("zkProof"),
+            "public_inputs": recorded.get("publicInputs"),
+            "on_chain": None,
+        }
+        if request is not None:
+            proof.update(state=request.state, proving_ms=request.proving_ms, error=request.error or None)
+            proof["zk_proof"] = proof["zk_proof"] or request.proof or None
+            proof["public_inputs"] = proof["public_inputs"] or request.public_inputs or None
+        if event is not None:
+            proof["on_chain"] = {
+                "verified": True,
+                "passed": bool(recorded["passed"]),
+                "block_number": event.block_number,
+                "tx_hash": event.tx_hash,
+            }
+        return ProofDetailSerializer(proof).data
 
 
 # Envelopes

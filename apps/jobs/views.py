@@ -115,6 +115,7 @@ def job_detail_page(request: HttpRequest, job_id: int) -> HttpResponse:
     dispute = getattr(job, "dispute", None)
     is_cex = job.strategy_type == StrategyType.CEX_CAPITAL
     snapshots = list(job.snapshots.all())
+    events = list(job_events(job=job))  # chain order
     context = {
         "job": job,
         "is_cex": is_cex,
@@ -140,13 +141,15 @@ def job_detail_page(request: HttpRequest, job_id: int) -> HttpResponse:
             ("Provider", _party(job.provider)),
             ("Evaluator", _party(job.evaluator)),
         ],
-        "timeline": [{"event": event, "at": unix_time(event.block_timestamp)} for event in job_events(job=job)],
+        "timeline": [{"event": event, "at": unix_time(event.block_timestamp)} for event in events],
         "stake_locks": [{"lock": lock, "amount": usdc(lock.amount)} for lock in job.stake_locks.all()],
         "snapshots": [{"snapshot": s, "value": usdc(s.reported_value)} for s in snapshots],
         "offers": list(job.offers.all()),
         "dispute": dispute,
         "dispute_collateral": usdc(dispute.collateral) if dispute is not None else None,
         "proof": proof,
+        # complete()/reject() log the proof only after ACPCore's verifier accepted it.
+        "proof_on_chain": next((event for event in reversed(events) if event.name == "ProofRecorded"), None),
     }
     return render(request, "jobs/detail.html", context)
 

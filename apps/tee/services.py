@@ -98,7 +98,9 @@ def attach_balance_report(*, tx_hash: str) -> int:
     )
 
 
-def _verified_status(job_id: int) -> dict[str, Any]:
+def verified_status(job_id: int) -> dict[str, Any]:
+    """The gateway's current status of the job, its enclave signature checked against the attested
+    key; SnapshotRefused when it cannot be trusted, ApiError when the gateway is down or slow."""
     answer = gateway_client.status(str(job_id))  # ApiError (502/504) when the gateway is down or slow
     if answer.status != 200 or not isinstance(answer.body, dict):
         raise SnapshotRefused(f"the TEE gateway answered {answer.status} for job {job_id}: {answer.body}")
@@ -120,7 +122,7 @@ def take_tee_snapshot(*, job_id: int) -> SnapshotResult:
     job = Job.objects.filter(job_id=job_id).first()
     if job is None or job.strategy_type != StrategyType.CEX_CAPITAL or job.status not in SNAPSHOT_STATUSES:
         raise SnapshotRefused(f"job {job_id} is not a FUNDED or SUBMITTED CEX_CAPITAL job")
-    status = _verified_status(job_id)
+    status = verified_status(job_id)
     report = status["balance_report"]
     value = usdc_raw_units(report.get("usdt_balance"))
     digest = bytes(Web3.keccak(text=signed_payload(status)))

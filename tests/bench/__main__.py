@@ -53,6 +53,12 @@ def _chain_ingest(argv: list[str]) -> int:
     return main(argv)
 
 
+def _groth16(argv: list[str]) -> int:
+    from tests.bench.groth16 import main
+
+    return main(argv)
+
+
 BENCHES: dict[str, Callable[[list[str]], int]] = {
     "auth_me": _auth_me,
     "jobs": _jobs,
@@ -61,6 +67,7 @@ BENCHES: dict[str, Callable[[list[str]], int]] = {
     "journal": _journal,
     "ws_fanout": _ws_fanout,
     "chain_ingest": _chain_ingest,
+    "groth16": _groth16,
 }
 
 

@@ -106,6 +106,19 @@ def test_readiness_checks_the_tee_gateway_once_one_is_configured(api, settings):
     assert "tee_gateway" in response.json()["error"]["message"]
 
 
+def test_readiness_checks_the_prover_once_one_is_configured(api, settings):
+    from apps.core import probes
+
+    settings.PROVER_URL = "http://127.0.0.1:1"
+    probes.register_configured_checks()
+    try:
+        response = api.get("/health/ready")
+    finally:
+        probes._checks.pop("prover", None)
+    assert response.status_code == 503
+    assert response.json()["checks"]["prover"].startswith("error")
+
+
 @pytest.mark.django_db
 def test_readiness_checks_the_sidecar_once_one_is_configured(api, settings):
     from apps.core import probes

@@ -19,6 +19,7 @@ from web3.exceptions import ContractLogicError
 
 from apps.jobs.chain.artifacts import contract_at
 from apps.jobs.chain.deploy import USDC, deploy_contracts
+from prover.evidence import deliverable_evidence
 
 PROGRAM, RUBRIC, HYBRID, CEX_CAPITAL = 0, 1, 2, 3
 NO_EVALUATOR = 255
@@ -39,8 +40,6 @@ TX_GAS = 3_000_000
 BUDGET = 1_000 * USDC
 PROGRAM_HASH = Web3.keccak(text="print('hello')")
 DELIVERABLE_HASH = Web3.keccak(text="ipfs://deliverable")
-ZK_PROOF = b"\x01" * 260
-PUBLIC_INPUTS = b"\x02" * 64
 TEE_ATTESTATION = b"\x03" * 1200
 TEE_REPORT_DATA = b"\x04" * 64
 
@@ -151,14 +150,28 @@ class Chain:
         owner = self.registry.functions.ownerOf(evaluator_id).call()
         return self.send(self.core.functions.evaluate(job_id, evaluator_id), owner)
 
+    def evidence(self, job_id: int) -> tuple[bytes, bytes]:
+        """A real Groth16 proof (and its public inputs) that the job's deliverable was checked."""
+        job = self.job(job_id)
+        return deliverable_evidence(job_id, job)
+
     def complete_call(self, job_id: int, *, level: int = 2, on_time: bool = True, bonus: int = 0) -> Any:
+        zk_proof, public_inputs = self.evidence(job_id)
         return self.core.functions.complete(
-            job_id, ZK_PROOF, PUBLIC_INPUTS, TEE_ATTESTATION, TEE_REPORT_DATA, level, on_time, bonus
+            job_id, zk_proof, public_inputs, TEE_ATTESTATION, TEE_REPORT_DATA, level, on_time, bonus
         )
 
-    def reject_call(self, job_id: int, *, reason_code: int = 7, zk_proof: bytes = ZK_PROOF) -> Any:
+    def reject_call(self, job_id: int, *, reason_code: int = 7, zk_proof: bytes | None = None) -> Any:
+        proof, public_inputs = self.evidence(job_id)
         return self.core.functions.reject(
-            job_id, zk_proof, PUBLIC_INPUTS, TEE_ATTESTATION, TEE_REPORT_DATA, 2, True, reason_code
+            job_id,
+            proof if zk_proof is None else zk_proof,
+            public_inputs,
+            TEE_ATTESTATION,
+            TEE_REPORT_DATA,
+            2,
+            True,
+            reason_code,
         )
 
 

@@ -37,13 +37,11 @@ from tests.jobs.conftest import (
     PROVIDER_ROLE,
     PROVIDER_SCORE,
     PROVIDER_STAKE_POOL,
-    PUBLIC_INPUTS,
     REJECTED,
     RUBRIC,
     SUBMITTED,
     TEE_ATTESTATION,
     TEE_REPORT_DATA,
-    ZK_PROOF,
     event,
     events,
     reverts,
@@ -126,6 +124,7 @@ def test_the_seed_flow_escrows_the_budget_and_splits_it_on_completion(chain):
     }
     assert chain.job(job_id)["status"] == SUBMITTED and chain.job(job_id)["evaluatorId"] == EVALUATOR_ID
 
+    zk_proof, public_inputs = chain.evidence(job_id)
     receipt = chain.send(chain.complete_call(job_id, level=3, on_time=True, bonus=0), chain.evaluator)
     assert event(receipt, chain.core, "JobCompleted") == {
         "jobId": job_id,
@@ -139,10 +138,12 @@ def test_the_seed_flow_escrows_the_budget_and_splits_it_on_completion(chain):
         "jobId": job_id,
         "passed": True,
         "verificationLevel": 3,
-        "zkProofHash": Web3.keccak(ZK_PROOF),
-        "publicInputsHash": Web3.keccak(PUBLIC_INPUTS),
+        "zkProofHash": Web3.keccak(zk_proof),
+        "publicInputsHash": Web3.keccak(public_inputs),
         "teeAttestationHash": Web3.keccak(TEE_ATTESTATION),
         "teeReportDataHash": Web3.keccak(TEE_REPORT_DATA),
+        "zkProof": zk_proof,
+        "publicInputs": public_inputs,
     }
     assert [(t["receiver"], t["value"]) for t in events(receipt, chain.usdc, "Transfer")] == [
         (chain.treasury, PLATFORM_FEE),

@@ -32,7 +32,7 @@ def test_with_no_variables_set_the_pages_are_on_8080_and_the_websocket_on_4000(r
     env = run_script.platform_environment({"PATH": "/usr/bin:/bin"})
     table = run_script.process_table(PROCFILE, env)
 
-    assert set(table) == {"web", "ws", "worker", "beat", "tee"}
+    assert set(table) == {"web", "ws", "worker", "beat", "tee", "prover"}
     web_command, web_env = table["web"]
     ws_command, ws_env = table["ws"]
     assert "--bind 127.0.0.1:8080 " in expanded(web_command, web_env)
@@ -65,6 +65,15 @@ def test_the_backend_is_pointed_at_the_dev_tee_gateway_it_starts(run_script):
     assert table["tee"][0] == "python -m tee_gateway"
     assert table["web"][1]["TEE_GATEWAY_URL"] == "http://127.0.0.1:7300"
     assert table["tee"][1]["TEE_GATEWAY_PORT"] == "7300"
+
+
+def test_the_backend_is_pointed_at_the_prover_it_starts(run_script):
+    env = run_script.platform_environment({"PATH": "/usr/bin:/bin"})
+    table = run_script.process_table(PROCFILE, env)
+
+    assert table["prover"][0] == "python -m prover"
+    assert table["worker"][1]["PROVER_URL"] == "http://127.0.0.1:7400"
+    assert table["prover"][1]["PROVER_PORT"] == "7400"
 
 
 def test_a_tee_gateway_url_the_user_sets_is_kept(run_script):

@@ -10,6 +10,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import TxReceipt
 
 from apps.jobs.chain.artifacts import load_artifact
+from apps.jobs.chain.verifiers import deploy_verifiers
 
 USDC = 10**6  # raw units per USDC
 
@@ -35,23 +36,28 @@ def deploy_contracts(
     reporter: str,
     config: CoreConfig | None = None,
 ) -> dict[str, ChecksumAddress]:
-    """Deploy MockUSDC, AgentRegistry, Staking, Reputation and ACPCore, authorise ACPCore on
-    Staking and Reputation, and return the checksummed addresses by contract name.
+    """Deploy MockUSDC, AgentRegistry, Staking, Reputation, the Groth16 verifiers and ACPCore,
+    authorise ACPCore on Staking and Reputation, and return the checksummed addresses by contract
+    name (the verifiers are read from ACPCore: `cexCapitalVerifier()`, `deliverableVerifier()`).
 
     `deployer` stays admin of Staking and Reputation (it can seed reputation scores)."""
     config = config or CoreConfig()
     sender = Web3.to_checksum_address(deployer)
 
-    def deploy(name: str, *args: object) -> ChecksumAddress:
-        artifact = load_artifact(name)
-        factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    def deploy_compiled(abi: list, bytecode: str, *args: object) -> ChecksumAddress:
+        factory = w3.eth.contract(abi=abi, bytecode=bytecode)
         receipt = _send(w3, factory.constructor(*args), sender)
         return Web3.to_checksum_address(receipt["contractAddress"])
+
+    def deploy(name: str, *args: object) -> ChecksumAddress:
+        artifact = load_artifact(name)
+        return deploy_compiled(artifact.abi, artifact.bytecode, *args)
 
     usdc = deploy("MockUSDC")
     registry = deploy("AgentRegistry")
     staking = deploy("Staking", usdc, registry)
     reputation = deploy("Reputation", config.default_score)
+    verifiers = deploy_verifiers(lambda compiled: deploy_compiled(compiled["abi"], compiled["bytecode"]))
     core = deploy(
         "ACPCore",
         usdc,
@@ -66,6 +72,7 @@ def deploy_contracts(
         config.provider_stake,
         config.slash_bps,
         config.dispute_window,
+        *verifiers,
     )
     for name, address in (("Staking", staking), ("Reputation", reputation)):
         contract = w3.eth.contract(address=address, abi=load_artifact(name).abi)

@@ -31,6 +31,14 @@ interface IStaking:
     def release(agentId: uint256, jobId: uint256, role: uint8) -> uint256: nonpayable
     def slash(agentId: uint256, jobId: uint256, role: uint8, amount: uint256, receiver: address): nonpayable
 
+# The Groth16 verifiers snarkjs exports from the circuits under circuits/ (prover/ceremony.py); one
+# per circuit, since each takes its circuit's number of public signals.
+interface ICexCapitalVerifier:
+    def verifyProof(_pA: uint256[2], _pB: uint256[2][2], _pC: uint256[2], _pubSignals: uint256[13]) -> bool: view
+
+interface IDeliverableVerifier:
+    def verifyProof(_pA: uint256[2], _pB: uint256[2][2], _pC: uint256[2], _pubSignals: uint256[9]) -> bool: view
+
 interface IReputation:
     def recordJob(agentId: uint256, scoreDelta: int256, completed: bool): nonpayable
     def adjustScore(agentId: uint256, scoreDelta: int256): nonpayable
@@ -69,6 +77,13 @@ SCORE_HALF_TIME_BONUS: constant(int256) = 2
 SCORE_THREE_QUARTER_BONUS: constant(int256) = 1
 # Provider on rejection, or on losing an arbitration.
 SCORE_REJECTED: constant(int256) = -5
+
+# ---- the Groth16 proof: (a, b, c) as 8 words, then the circuit's public signals as words ----
+
+GROTH16_PROOF_BYTES: constant(uint256) = 256
+CEX_SIGNALS: constant(uint256) = 13
+DELIVERABLE_SIGNALS: constant(uint256) = 9
+HALF: constant(uint256) = 2**128
 
 # ---- size limits of the evaluation evidence (the backend's Groth16 seal and TEE quotes fit) ----
 
@@ -151,7 +166,9 @@ event EvaluationStarted:
     evaluatorId: indexed(uint256)
     strategyType: uint8
 
-# Hashes of the evidence passed to complete() or reject(); the backend holds the bytes.
+# The evidence passed to complete() or reject(): hashes of all of it, and the Groth16 proof and
+# its public inputs themselves (a few hundred bytes), verified before this is logged, so an
+# indexer can show what the chain accepted. The backend holds the TEE attestation's bytes.
 event ProofRecorded:
     jobId: indexed(uint256)
     passed: bool
@@ -160,6 +177,8 @@ event ProofRecorded:
     publicInputsHash: bytes32
     teeAttestationHash: bytes32
     teeReportDataHash: bytes32
+    zkProof: Bytes[MAX_PROOF]
+    publicInputs: Bytes[MAX_PUBLIC_INPUTS]
 
 event JobCompleted:
     jobId: indexed(uint256)
@@ -214,6 +233,8 @@ reputation: public(immutable(address))
 treasury: public(immutable(address))
 arbiter: public(immutable(address))
 reporter: public(immutable(address))
+cexCapitalVerifier: public(immutable(address))
+deliverableVerifier: public(immutable(address))
 
 platformFeeBps: public(immutable(uint256))
 evaluatorFeeBps: public(immutable(uint256))
@@ -241,10 +262,14 @@ def __init__(
     providerStake_: uint256,
     slashBps_: uint256,
     disputeWindow_: uint256,
+    cexCapitalVerifier_: address,
+    deliverableVerifier_: address,
 ):
     assert treasury_ != empty(address), "ACP: treasury is the zero address"
     assert arbiter_ != empty(address), "ACP: arbiter is the zero address"
     assert reporter_ != empty(address), "ACP: reporter is the zero address"
+    assert cexCapitalVerifier_ != empty(address), "ACP: CEX_CAPITAL verifier is the zero address"
+    assert deliverableVerifier_ != empty(address), "ACP: deliverable verifier is the zero address"
     assert platformFeeBps_ + evaluatorFeeBps_ <= BPS, "ACP: fees above 100%"
     assert slashBps_ <= BPS, "ACP: slash above 100%"
     # Zero would make Staking.lock revert on every setProvider.
@@ -261,6 +286,8 @@ def __init__(
     providerStake = providerStake_
     slashBps = slashBps_
     disputeWindow = disputeWindow_
+    cexCapitalVerifier = cexCapitalVerifier_
+    deliverableVerifier = deliverableVerifier_
 
 
 # ---- client ----
@@ -428,13 +455,15 @@ def complete(
     """
     @notice Pass the job: escrow pays the platform fee to the treasury, the evaluator fee to the
             evaluator's owner and the rest to the provider's owner; the provider's stake is released.
-    @dev The proofs are recorded by hash, not verified here: the backend produced them and
-         checks them; an on-chain verifier can be added behind this same signature.
+    @dev zkProof is the Groth16 proof of the evaluation and publicInputs its public signals,
+         verified here (see _require_valid_proof): for CEX_CAPITAL it must prove the target met.
+         The TEE evidence is recorded by hash; the proof binds the report hash and enclave key.
     @param bonusType 0 none, 1 delivered within the first half of the job's time, 2 within the
            first three quarters. Checked against the recorded submission time.
     """
     job: Job = self._job(jobId)
     self._require_evaluation(job, len(zkProof), verificationLevel)
+    self._require_valid_proof(jobId, job, zkProof, publicInputs, True)
     assert bonusType <= BONUS_THREE_QUARTER, "ACP: unknown bonus type"
     self._require_bonus_earned(job, bonusType)
 
@@ -484,10 +513,12 @@ def reject(
     @notice Fail the job: the client gets the budget back less the evaluator fee, and
             `slashBps` of the provider's locked stake; the rest of the stake is released.
     @dev The evaluator is paid on rejection too, so that failing a job never costs it its fee;
-         no platform fee is taken on a failed job.
+         no platform fee is taken on a failed job. The proof is checked as in complete(); for
+         CEX_CAPITAL it must prove the target missed or the stop-loss crossed.
     """
     job: Job = self._job(jobId)
     self._require_evaluation(job, len(zkProof), verificationLevel)
+    self._require_valid_proof(jobId, job, zkProof, publicInputs, False)
 
     evaluatorFee: uint256 = job.budget * evaluatorFeeBps // BPS
     refund: uint256 = job.budget - evaluatorFee
@@ -756,6 +787,42 @@ def _require_evaluation(job: Job, proofLength: uint256, verificationLevel: uint8
 
 @view
 @internal
+def _require_valid_proof(
+    jobId: uint256, job: Job, zkProof: Bytes[MAX_PROOF], publicInputs: Bytes[MAX_PUBLIC_INPUTS], passed: bool
+):
+    # The public signals must speak of this job as the chain has it, and the verifier must accept
+    # the proof for them. Signal layouts are the circuits' (outputs first, then public inputs;
+    # 256-bit hashes as high and low 128-bit halves):
+    #   cex_capital: passed, jobId, capital, stopLossBps, targetReturnBps, endEquity, minEquity,
+    #                reportHash[2], enclaveKey[4]
+    #   deliverable: claim, jobId, strategyType, deliverableHash[2], programHash[2], rubricHash[2]
+    assert len(zkProof) == GROTH16_PROOF_BYTES, "ACP: zk proof is not a Groth16 proof"
+    a: uint256[2] = empty(uint256[2])
+    b: uint256[2][2] = empty(uint256[2][2])
+    c: uint256[2] = empty(uint256[2])
+    a, b, c = abi_decode(zkProof, (uint256[2], uint256[2][2], uint256[2]))
+    if job.strategyType == STRATEGY_CEX_CAPITAL:
+        assert len(publicInputs) == CEX_SIGNALS * 32, "ACP: public inputs are not the CEX_CAPITAL circuit's"
+        cex: uint256[CEX_SIGNALS] = abi_decode(publicInputs, uint256[CEX_SIGNALS])
+        assert cex[0] == convert(passed, uint256), "ACP: proof is of the other verdict"
+        assert cex[1] == jobId, "ACP: proof is of another job"
+        assert cex[2] == job.cexCapital, "ACP: proof is of other trading terms"
+        assert cex[3] == job.stopLossBps and cex[4] == job.targetReturnBps, "ACP: proof is of other trading terms"
+        assert staticcall ICexCapitalVerifier(cexCapitalVerifier).verifyProof(a, b, c, cex), "ACP: invalid zk proof"
+    else:
+        assert len(publicInputs) == DELIVERABLE_SIGNALS * 32, "ACP: public inputs are not the deliverable circuit's"
+        d: uint256[DELIVERABLE_SIGNALS] = abi_decode(publicInputs, uint256[DELIVERABLE_SIGNALS])
+        assert d[1] == jobId, "ACP: proof is of another job"
+        assert d[2] == convert(job.strategyType, uint256), "ACP: proof is of another strategy"
+        hashes: bytes32[3] = [job.deliverableHash, job.programHash, job.rubricHash]
+        for i: uint256 in range(3):
+            value: uint256 = convert(hashes[i], uint256)
+            assert d[3 + 2 * i] == value // HALF and d[4 + 2 * i] == value % HALF, "ACP: proof is of other hashes"
+        assert staticcall IDeliverableVerifier(deliverableVerifier).verifyProof(a, b, c, d), "ACP: invalid zk proof"
+
+
+@view
+@internal
 def _require_bonus_earned(job: Job, bonusType: uint8):
     # Compare elapsed/allowed against 1/2 and 3/4 by cross-multiplying, so nothing rounds.
     elapsed: uint256 = job.submittedAt - job.createdAt
@@ -808,4 +875,6 @@ def _log_proof(
         publicInputsHash=keccak256(publicInputs),
         teeAttestationHash=keccak256(teeAttestation),
         teeReportDataHash=keccak256(teeReportData),
+        zkProof=zkProof,
+        publicInputs=publicInputs,
     )

@@ -160,7 +160,14 @@ def test_the_job_shows_its_proof_state_and_dispute(api):
     dispute = DisputeFactory(dispute_id=4)
     ProofRequestFactory(job=dispute.job, state=ProofState.PROVING)
     job = api.get(f"/api/v1/jobs/{dispute.job.job_id}").json()["data"]
-    assert job["proof"] == {"state": "PROVING"}
+    assert job["proof"] == {
+        "state": "PROVING",
+        "provingMs": None,
+        "error": None,
+        "zkProof": None,
+        "publicInputs": None,
+        "onChain": None,
+    }
     assert job["dispute"]["disputeId"] == "4"
     assert job["dispute"]["status"] == "OPEN"
 

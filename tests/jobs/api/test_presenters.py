@@ -99,8 +99,12 @@ def jobs():
     JobEventFactory(job=made[2], name="Transfer", status_after="")
     JobEventFactory(job=made[4], name="DisputeOpened", status_after=JobStatus.DISPUTED)
     JobEventFactory(job=made[4], name="DisputeResolved", status_after=JobStatus.ARBITRATED)
-    ProofRequestFactory(job=made[2], state=ProofState.READY)
-    ProofRequestFactory(job=made[3], state=ProofState.FAILED)
+    ProofRequestFactory(
+        job=made[2], state=ProofState.READY, proof="0x" + "01" * 256, public_inputs="0x" + "02" * 288, proving_ms=640
+    )
+    recorded = {"jobId": "3", "passed": True, "zkProof": "0x" + "01" * 256, "publicInputs": "0x" + "02" * 288}
+    JobEventFactory(job=made[2], name="ProofRecorded", status_after=JobStatus.SUBMITTED, args=recorded)
+    ProofRequestFactory(job=made[3], state=ProofState.FAILED, error="snarkjs could not prove")
     for n, job in enumerate(made[1:3]):
         StakeLockFactory(job=job, agent=owner, role=StakeRole.CLIENT, locked_at=T0 + timedelta(minutes=n))
         StakeLockFactory(

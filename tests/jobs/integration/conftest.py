@@ -23,6 +23,7 @@ from apps.jobs.chain.artifacts import contract_at
 from apps.jobs.chain.deploy import USDC
 from apps.jobs.consumer import CURSOR_NAME, first_deployment_block
 from apps.jobs.services import ensure_contracts_deployed
+from prover.evidence import deliverable_evidence
 from scripts.local_chain import ANVIL, AnvilFailed, anvil_node
 from tests.conftest import require_binary
 
@@ -41,8 +42,6 @@ BUDGET = 1_000 * USDC
 LASTS = 3600
 PROGRAM_HASH = Web3.keccak(text="print('hello')")
 DELIVERABLE_HASH = Web3.keccak(text="ipfs://deliverable")
-ZK_PROOF = b"\x01" * 260
-PUBLIC_INPUTS = b"\x02" * 64
 TEE_ATTESTATION = b"\x03" * 1200
 TEE_REPORT_DATA = b"\x04" * 64
 
@@ -134,14 +133,16 @@ class Anvil:
         return self.send(self.core.functions.evaluate(job_id, EVALUATOR_ID), self.evaluator)
 
     def complete(self, job_id: int) -> Any:
+        zk_proof, public_inputs = deliverable_evidence(job_id, self.job(job_id))
         call = self.core.functions.complete(
-            job_id, ZK_PROOF, PUBLIC_INPUTS, TEE_ATTESTATION, TEE_REPORT_DATA, 2, True, 0
+            job_id, zk_proof, public_inputs, TEE_ATTESTATION, TEE_REPORT_DATA, 2, True, 0
         )
         return self.send(call, self.evaluator)
 
     def reject(self, job_id: int, reason_code: int = 7) -> Any:
+        zk_proof, public_inputs = deliverable_evidence(job_id, self.job(job_id))
         call = self.core.functions.reject(
-            job_id, ZK_PROOF, PUBLIC_INPUTS, TEE_ATTESTATION, TEE_REPORT_DATA, 2, True, reason_code
+            job_id, zk_proof, public_inputs, TEE_ATTESTATION, TEE_REPORT_DATA, 2, True, reason_code
         )
         return self.send(call, self.evaluator)
 

@@ -235,7 +235,7 @@ def test_a_funding_that_differs_from_the_posted_budget_becomes_the_budget(anvil:
     assert job_of(api, job_id)["budget"] == str(BUDGET // 2)
 
 
-def test_the_demo_seed_leaves_jobs_in_three_states_and_runs_once(deployed, settings, index, api):
+def test_the_demo_seed_leaves_jobs_in_five_states_and_runs_once(deployed, settings, index, api):
     settings.DEBUG = True
     call_command("seed_chain_demo", stdout=io.StringIO())
     call_command("seed_chain_demo", stdout=io.StringIO())  # the agents are there: nothing is sent twice
@@ -243,7 +243,10 @@ def test_the_demo_seed_leaves_jobs_in_three_states_and_runs_once(deployed, setti
     response = api.get("/api/v1/jobs?limit=50")
     assert response.status_code == 200, response.content
     jobs = {job["jobId"]: job["status"] for job in response.json()["data"]}
-    assert jobs == {"1": "OPEN", "2": "FUNDED", "3": "SUBMITTED"}
+    assert jobs == {"1": "OPEN", "2": "FUNDED", "3": "SUBMITTED", "4": "SUBMITTED", "5": "COMPLETED"}
+    completed = api.get("/api/v1/jobs/5").json()["data"]
+    assert completed["proof"]["onChain"]["verified"] is True  # settled with a real proof
+    assert completed["proof"]["state"] == "NOT_CONFIGURED"  # no prover here: make run has one
     registry = contract_at(deployed[0], "AgentRegistry", deployed[1]["AgentRegistry"])
     assert registry.functions.agentCount().call() == 4
 

@@ -197,6 +197,36 @@ def test_the_job_page_shows_its_timeline_in_chain_order(client):
     assert 'id="cex-config"' not in page
 
 
+def test_the_job_page_shows_the_proof_and_the_block_that_verified_it(client):
+    job = JobFactory(job_id=43, status=JobStatus.COMPLETED)
+    ProofRequestFactory(job=job, state=ProofState.READY, proof="0x" + "01" * 256, proving_ms=640)
+    public_inputs = "0x" + "02" * 288
+    JobEventFactory(
+        job=job,
+        name="ProofRecorded",
+        block=IndexedBlockFactory(number=20_000_009),
+        args={"jobId": "43", "passed": True, "zkProof": "0x" + "01" * 256, "publicInputs": public_inputs},
+    )
+
+    page = client.get("/jobs/43").content.decode()
+
+    assert "proved in 640 ms" in page
+    on_chain = page[page.index('id="proof-on-chain"') :]
+    assert "proof verified on-chain in block 20000009" in on_chain
+    assert "passed" in on_chain
+    assert public_inputs in on_chain
+
+
+def test_a_job_not_settled_shows_no_on_chain_proof(client):
+    job = JobFactory(job_id=44, status=JobStatus.SUBMITTED)
+    ProofRequestFactory(job=job, state=ProofState.READY, proof="0x" + "01" * 256, proving_ms=640)
+
+    page = client.get("/jobs/44").content.decode()
+
+    assert ">READY</span>" in page
+    assert "verified on-chain" not in page
+
+
 def test_the_job_page_shows_offers_locks_and_dispute(client):
     job = JobFactory(job_id=5, status=JobStatus.DISPUTED)
     OfferFactory(job=job, agent=AgentFactory(agent_id=301, name="First bidder"))

@@ -125,11 +125,14 @@ def test_a_proving_request_becomes_ready_when_the_prover_has_the_proof(prover, p
     submit_proof_request(proof_request_id=pending.pk)
     assert refresh_proof_state(proof_request_id=pending.pk).state == ProofState.PROVING
 
-    prover.get_answer = (200, {"state": "READY", "proof": "0x" + "01" * 260, "publicInputs": "0x" + "02" * 64})
+    ready = {"state": "READY", "proof": "0x" + "01" * 256, "publicInputs": "0x" + "02" * 64, "provingMs": 812}
+    prover.get_answer = (200, ready)
     proof = refresh_proof_state(proof_request_id=pending.pk)
 
     assert (proof.state, proof.prover_reference) == (ProofState.READY, "proof-1")
     assert prover.requests[-1] == ("GET", "/proofs/proof-1", None)
+    proof.refresh_from_db()
+    assert (proof.proof, proof.public_inputs, proof.proving_ms) == (ready["proof"], ready["publicInputs"], 812)
 
 
 def test_ready_without_the_proof_bytes_is_never_taken_as_a_proof(prover, pending):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.indexer.rpc import chain_client
+from apps.jobs.chain.artifacts import contract_at
 from apps.jobs.services import ensure_contracts_deployed
 
 
@@ -28,3 +29,7 @@ class Command(BaseCommand):
         )
         for name, address in addresses.items():
             self.stdout.write(f"  {name:<14} {address}")
+        core = contract_at(w3, "ACPCore", addresses["ACPCore"]).functions
+        # The Groth16 verifiers complete()/reject() call, deployed with ACPCore (chain/verifiers.py).
+        self.stdout.write(f"  {'Groth16 CEX':<14} {core.cexCapitalVerifier().call()}")
+        self.stdout.write(f"  {'Groth16 other':<14} {core.deliverableVerifier().call()}")
