@@ -122,6 +122,27 @@ def demo_droid_minted(base: str, token: str, deadline: float) -> int:
         time.sleep(3)
 
 
+def demo_jobs_proved(base: str, deadline: float) -> tuple[int, int]:
+    """The demo jobs' Groth16 proofs: the prover (its own process) proves the job under evaluation
+    without a manual step, and the settled demo job's proof was verified on the chain. Returns
+    (proofs READY, proofs verified on chain)."""
+    while True:
+        listed = httpx.get(f"{base}/api/v1/jobs", params={"limit": 50}, timeout=10)
+        assert listed.status_code == 200, listed.text
+        proofs = []
+        for job in listed.json()["data"]:
+            detail = httpx.get(f"{base}/api/v1/jobs/{job['jobId']}", timeout=10)
+            assert detail.status_code == 200, detail.text
+            if detail.json()["data"]["proof"] is not None:
+                proofs.append(detail.json()["data"]["proof"])
+        ready = [p for p in proofs if p["state"] == "READY"]
+        verified = [p for p in proofs if p["onChain"] and p["onChain"]["verified"]]
+        if ready and verified and all(p["state"] != "PROVING" for p in proofs):
+            return len(ready), len(verified)
+        assert time.monotonic() < deadline, f"the demo jobs were not proved in time: {proofs}"
+        time.sleep(3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8080)
@@ -155,10 +176,12 @@ def main() -> int:
     trade_on_paper(base, token, price)
     indexed = chain_is_indexed(base, token, time.monotonic() + 120)
     positions = demo_droid_minted(base, token, time.monotonic() + 240)
+    ready, verified = demo_jobs_proved(base, time.monotonic() + 180)
     print(
         "make run serves /health, /health/ready, the TEE gateway, the pages, the API, the chain config, WebSockets "
         f"with the market feed, a paper trade, a journal of {journal_trades} demo trades, and the "
-        f"chain index up to block {indexed}, and a demo droid holding {positions} positions"
+        f"chain index up to block {indexed}, a demo droid holding {positions} positions, and {ready} Groth16 "
+        f"proofs ready ({verified} verified on chain)"
     )
     return 0
 
