@@ -1,0 +1,126 @@
+"""Droid rows for the page tests, written as the services and the engine would leave them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from apps.droids.ladder import tick_for_price
+from apps.droids.models import (
+    Droid,
+    DroidAccount,
+    DroidBot,
+    DroidHistory,
+    DroidPool,
+    DroidRun,
+    DroidSession,
+    RunOutcome,
+    SessionStatus,
+)
+
+# A WETH/USDC pool as the local deployment has it: token0 WETH (18 decimals), token1 USDC (6).
+CHAIN_ID = 31337
+_WALLETS = itertools.count(0x5500)
+SPACING = 60
+
+
+def make_pool(**overrides: object) -> DroidPool:
+    values = {
+        "chain_id": CHAIN_ID,
+        "address": "0x" + "11" * 20,
+        "fee_tier": 3000,
+        "tick_spacing": SPACING,
+        "token0": "0x" + "22" * 20,
+        "token0_symbol": "WETH",
+        "token0_decimals": 18,
+        "token1": "0x" + "33" * 20,
+        "token1_symbol": "USDC",
+        "token1_decimals": 6,
+        "position_manager": "0x" + "44" * 20,
+    } | overrides
+    return DroidPool.objects.create(**values)
+
+
+def make_account(user, *, pool: DroidPool, address: str | None = None) -> DroidAccount:
+    address = address or f"0x{next(_WALLETS):040x}"
+    return DroidAccount.objects.create(
+        user=user, label="desk wallet", chain_id=pool.chain_id, address=address, private_key="sealed"
+    )
+
+
+def make_droid(user, *, pool: DroidPool | None = None, **overrides: object) -> Droid:
+    pool = pool or make_pool()
+    account = DroidAccount.objects.filter(user=user, chain_id=pool.chain_id).first() or make_account(user, pool=pool)
+    values = {
+        "funding_usd": Decimal(5000),
+        "trigger_type": "PRICE",
+        "tick_buckets": 10,
+        "bucket_offset": 0,
+        "funding_curve_type": "LINEAR",
+        "max_bots": 5,
+        "max_price": Decimal(4000),
+        "min_price": Decimal(2500),
+        "falling_rebalance_trigger": Decimal("0.03"),
+        "rising_rebalance_trigger": Decimal("0.05"),
+        "derivative_threshold": Decimal("0.01"),
+        "ladder_perc_margin": Decimal("0.02"),
+        "max_gas_price": Decimal(50),
+        "gas_budget_limit": Decimal("0.5"),
+    } | overrides
+    droid = Droid.objects.create(owner=user, account=account, pool=pool, **values)
+    DroidSession.objects.create(droid=droid, status=SessionStatus.PAUSED, started_at=timezone.now(), started_by=user)
+    return droid
+
+
+def _tick(price: str) -> int:
+    return tick_for_price(Decimal(price), 18, 6) // SPACING * SPACING
+
+
+def seed_ladder(droid: Droid, *, prices: tuple[str, ...] = ("2800", "2900", "3000", "3100", "3200")) -> list[DroidBot]:
+    """Positions between consecutive `prices`, minted an hour ago, as the engine records a mint."""
+    opened = timezone.now() - timedelta(hours=1)
+    return [
+        DroidBot.objects.create(
+            droid=droid,
+            token_id=index + 1,
+            tick_lower=_tick(lower),
+            tick_upper=_tick(upper),
+            liquidity=10**15,
+            amount0=2 * 10**17,
+            amount1=400 * 10**6,
+            mint_tx="0x" + f"{index:064x}",
+            opened_at=opened,
+        )
+        for index, (lower, upper) in enumerate(itertools.pairwise(prices))
+    ]
+
+
+def seed_runs_and_history(droid: Droid, *, price: str = "2950", runs: int = 6) -> None:
+    """One run and one history row every ten minutes, fees growing, the last run in range."""
+    start = timezone.now() - timedelta(minutes=10 * runs)
+    for step in range(runs):
+        at = start + timedelta(minutes=10 * step)
+        outcome = RunOutcome.MINTED if step == 0 else RunOutcome.IN_RANGE
+        DroidRun.objects.create(
+            droid=droid,
+            ran_at=at,
+            outcome=outcome,
+            detail="Minted 4 positions" if step == 0 else "The price is inside the ladder.",
+            block_number=100 + step,
+            gas_price_gwei=Decimal("12.5"),
+            price=Decimal(price),
+        )
+        DroidHistory.objects.create(
+            droid=droid,
+            time_stamp=at,
+            block_number=100 + step,
+            aum=Decimal(5000) - step * Decimal("3.5"),
+            price=Decimal(price),
+            token0_positions=Decimal("0.8"),
+            token1_positions=Decimal(1600),
+            eth_wallet=Decimal("0.9"),
+            fees_usd=step * Decimal("1.25"),
+        )
