@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.accounts.urls import app_api_urlpatterns, desk_api_urlpatterns
 from apps.core import health, metrics
+from apps.droids.urls import app_api_urlpatterns as droids_app_api_urlpatterns
 from apps.indexer.urls import chain_api_urlpatterns, devbe_urlpatterns
 from apps.trades.urls import app_api_urlpatterns as trades_app_api_urlpatterns
 from apps.trades.urls import desk_api_urlpatterns as trades_desk_api_urlpatterns
@@ -51,6 +52,7 @@ urlpatterns = [
     path("api/v1/", include(trades_desk_api_urlpatterns)),
     path("api/v1/", include("apps.journal.urls")),
     path("api/", include(trades_app_api_urlpatterns)),
+    path("api/", include(droids_app_api_urlpatterns)),
     path("api/", include(app_api_urlpatterns)),
     path("api/", include(devbe_urlpatterns)),
     # The admin signs in and out through the platform's own session, like every other page.
