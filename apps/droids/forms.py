@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 
 from apps.droids.models import DroidAccount, DroidActive, DroidPool, FundingCurve, TriggerType
-from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY
+from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY, config_fields
 
 HUNDRED = Decimal(100)
 # Percent fields: (lowest, highest, whether 0 is allowed, whether the highest is allowed).
@@ -29,21 +29,7 @@ PERCENT_RANGES = {
 SEED_NAMES = {
     "poolId": "pool",
     "accountId": "account",
-    "fundingUSD": "funding_usd",
-    "triggerType": "trigger_type",
-    "tickBuckets": "tick_buckets",
-    "bucketOffset": "bucket_offset",
-    "fundingCurveType": "funding_curve_type",
-    "maxBots": "max_bots",
-    "maxPrice": "max_price",
-    "minPrice": "min_price",
-    "fallingRebalanceTrigger": "falling_rebalance_trigger",
-    "risingRebalanceTrigger": "rising_rebalance_trigger",
-    "maxGasPrice": "max_gas_price",
-    "gasBudgetLimit": "gas_budget_limit",
-    "txPriority": "tx_priority",
-    "derivativeThreshold": "derivative_threshold",
-    "ladderPercMargin": "ladder_perc_margin",
+    **{key: field.source for key, field in config_fields(partial=True).items()},
 }
 # What a new droid starts with: the seed's example, with the funding left to the trader.
 NEW_DROID_INITIAL = {

@@ -1,4 +1,5 @@
-"""Droid rows for the page tests, written as the services and the engine would leave them."""
+"""Droid rows for the page tests: a droid as the create service leaves it (on the API's
+factories), and its positions, runs and history as the engine writes them."""
 
 from __future__ import annotations
 
@@ -20,57 +21,17 @@ from apps.droids.models import (
     RunOutcome,
     SessionStatus,
 )
+from tests.droids.factories import DroidAccountFactory, DroidFactory, DroidPoolFactory
 
-# A WETH/USDC pool as the local deployment has it: token0 WETH (18 decimals), token1 USDC (6).
-CHAIN_ID = 31337
-_WALLETS = itertools.count(0x5500)
 SPACING = 60
 
 
-def make_pool(**overrides: object) -> DroidPool:
-    values = {
-        "chain_id": CHAIN_ID,
-        "address": "0x" + "11" * 20,
-        "fee_tier": 3000,
-        "tick_spacing": SPACING,
-        "token0": "0x" + "22" * 20,
-        "token0_symbol": "WETH",
-        "token0_decimals": 18,
-        "token1": "0x" + "33" * 20,
-        "token1_symbol": "USDC",
-        "token1_decimals": 6,
-        "position_manager": "0x" + "44" * 20,
-    } | overrides
-    return DroidPool.objects.create(**values)
-
-
-def make_account(user, *, pool: DroidPool, address: str | None = None) -> DroidAccount:
-    address = address or f"0x{next(_WALLETS):040x}"
-    return DroidAccount.objects.create(
-        user=user, label="desk wallet", chain_id=pool.chain_id, address=address, private_key="sealed"
-    )
-
-
 def make_droid(user, *, pool: DroidPool | None = None, **overrides: object) -> Droid:
-    pool = pool or make_pool()
-    account = DroidAccount.objects.filter(user=user, chain_id=pool.chain_id).first() or make_account(user, pool=pool)
-    values = {
-        "funding_usd": Decimal(5000),
-        "trigger_type": "PRICE",
-        "tick_buckets": 10,
-        "bucket_offset": 0,
-        "funding_curve_type": "LINEAR",
-        "max_bots": 5,
-        "max_price": Decimal(4000),
-        "min_price": Decimal(2500),
-        "falling_rebalance_trigger": Decimal("0.03"),
-        "rising_rebalance_trigger": Decimal("0.05"),
-        "derivative_threshold": Decimal("0.01"),
-        "ladder_perc_margin": Decimal("0.02"),
-        "max_gas_price": Decimal(50),
-        "gas_budget_limit": Decimal("0.5"),
-    } | overrides
-    droid = Droid.objects.create(owner=user, account=account, pool=pool, **values)
+    """A paused droid of `user` on a WETH/USDC pool, with the PAUSED session its creation opens."""
+    pool = pool or DroidPoolFactory()
+    account = DroidAccount.objects.filter(user=user, chain_id=pool.chain_id).first() or DroidAccountFactory(user=user)
+    values = {"trigger_type": "PRICE", "funding_usd": Decimal(5000), "gas_budget_limit": Decimal("0.5")} | overrides
+    droid = DroidFactory(owner=user, account=account, pool=pool, **values)
     DroidSession.objects.create(droid=droid, status=SessionStatus.PAUSED, started_at=timezone.now(), started_by=user)
     return droid
 

@@ -13,7 +13,8 @@ from apps.droids.forms import DroidConfigForm
 from apps.droids.models import Droid, DroidActive, DroidRun, DroidSession
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_pages import signed_in_client
-from tests.droids.page_support import make_account, make_droid, make_pool, seed_ladder, seed_runs_and_history
+from tests.droids.factories import DroidAccountFactory, DroidPoolFactory
+from tests.droids.page_support import make_droid, seed_ladder, seed_runs_and_history
 
 pytestmark = pytest.mark.django_db
 
@@ -204,8 +205,8 @@ def test_bad_config_is_an_error_on_its_field_and_changes_nothing(page, user, cha
 
 
 def test_the_new_droid_form_refuses_bad_input_and_writes_nothing(page, user):
-    pool = make_pool()
-    account = make_account(user, pool=pool)
+    pool = DroidPoolFactory()
+    account = DroidAccountFactory(user=user)
     response = page.post(
         "/droids/new",
         {
@@ -233,7 +234,7 @@ def test_the_new_droid_form_refuses_bad_input_and_writes_nothing(page, user):
 
 
 def test_the_new_droid_page_says_when_there_is_no_wallet(page):
-    make_pool()
+    DroidPoolFactory()
     body = page.get("/droids/new").text
     assert 'id="no-wallet"' in body
     assert 'name="ladder_perc_margin" value="2"' in body
