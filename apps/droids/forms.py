@@ -93,11 +93,8 @@ class DroidConfigForm(forms.Form):
     )
     funding_curve_type = forms.ChoiceField(
         label="Funding curve",
-        choices=[
-            (FundingCurve.FLAT, "Flat: the same to every bucket"),
-            (FundingCurve.LINEAR, "Linear: more to buckets near the price"),
-            (FundingCurve.GAUSSIAN, "Gaussian: most around the price"),
-        ],
+        choices=[(FundingCurve.FLAT, "Flat"), (FundingCurve.LINEAR, "Linear"), (FundingCurve.GAUSSIAN, "Gaussian")],
+        help_text="Flat: the same to every bucket. Linear: more to buckets near the price. Gaussian: most around it.",
     )
     trigger_type = forms.ChoiceField(
         label="Rebalance on",
@@ -179,7 +176,10 @@ class DroidConfigForm(forms.Form):
         initial = {name: getattr(droid, name) for name in cls.base_fields}
         for name in PERCENT_RANGES:
             initial[name] = initial[name] * HUNDRED
-        return {name: value.normalize() if isinstance(value, Decimal) else value for name, value in initial.items()}
+        # `normalize` alone writes 5000 as 5E+3: the form shows plain digits.
+        return {
+            name: f"{value.normalize():f}" if isinstance(value, Decimal) else value for name, value in initial.items()
+        }
 
     def refuse(self, errors: dict[str, list[str]]) -> None:
         """Put the services' refusals (by the seed's field names) on the fields they name."""
@@ -189,17 +189,33 @@ class DroidConfigForm(forms.Form):
                 self.add_error(name if name in self.fields else None, message)
 
 
+class PoolChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: DroidPool) -> str:
+        return f"{obj.token0_symbol}/{obj.token1_symbol} {obj.fee_tier / 10_000:g}% fee (chain {obj.chain_id})"
+
+
+class WalletChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: DroidAccount) -> str:
+        return f"{obj.label or 'wallet'} {obj.address[:6]}…{obj.address[-4:]}"
+
+
 class NewDroidForm(DroidConfigForm):
-    pool = forms.ModelChoiceField(queryset=DroidPool.objects.none(), label="Pool", empty_label=None)
-    account = forms.ModelChoiceField(queryset=DroidAccount.objects.none(), label="Funding wallet", empty_label=None)
+    pool = PoolChoice(queryset=DroidPool.objects.none(), label="Pool", empty_label=None)
+    account = WalletChoice(queryset=DroidAccount.objects.none(), label="Funding wallet", empty_label=None)
 
     field_order = ["pool", "account"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        pools = list(DroidPool.objects.order_by("id"))
+        # One pool: its prices' unit is the label's; several: the help says each pool's.
+        super().__init__(*args, pool=pools[0] if len(pools) == 1 else None, **kwargs)
         self.fields["pool"].queryset = DroidPool.objects.order_by("id")
         self.fields["account"].queryset = DroidAccount.objects.filter(user=user).order_by("id")
-        self.fields["min_price"].help_text = "In the pool's second token per its first, as the pool list shows."
+        if len(pools) > 1:
+            units = "; ".join(
+                f"{p.token0_symbol}/{p.token1_symbol}: {p.token1_symbol} per {p.token0_symbol}" for p in pools
+            )
+            self.fields["min_price"].help_text = f"In the pool's second token per its first ({units})."
 
 
 class StateForm(forms.Form):

@@ -60,6 +60,12 @@ class Ladder:
         return max(rung.price_upper for rung in self.rungs) if self.rungs else None
 
     @property
+    def inverse(self) -> Decimal | None:
+        """The price the other way round, when the pool's own way reads as a small fraction
+        (a USDC/WETH pool prices in WETH per USDC: 0.000333 is 3,000 USDC per WETH)."""
+        return 1 / self.price if self.price is not None and 0 < self.price < 1 else None
+
+    @property
     def in_range(self) -> bool:
         return any(rung.holds_price for rung in self.rungs)
 

@@ -23,8 +23,6 @@ from apps.droids.models import (
 )
 from tests.droids.factories import DroidAccountFactory, DroidFactory, DroidPoolFactory
 
-SPACING = 60
-
 
 def make_droid(user, *, pool: DroidPool | None = None, **overrides: object) -> Droid:
     """A paused droid of `user` on a WETH/USDC pool, with the PAUSED session its creation opens."""
@@ -36,22 +34,25 @@ def make_droid(user, *, pool: DroidPool | None = None, **overrides: object) -> D
     return droid
 
 
-def _tick(price: str) -> int:
-    return tick_for_price(Decimal(price), 18, 6) // SPACING * SPACING
+def seed_ladder(droid: Droid, *, prices: tuple[object, ...] = (2800, 2900, 3000, 3100, 3200)) -> list[DroidBot]:
+    """Positions between consecutive `prices` (the pool's token1 per token0), on the pool's tick
+    spacing, minted an hour ago, as the engine records a mint."""
+    pool = droid.pool
 
+    def tick(price: object) -> int:
+        found = tick_for_price(Decimal(str(price)), pool.token0_decimals, pool.token1_decimals)
+        return found // pool.tick_spacing * pool.tick_spacing
 
-def seed_ladder(droid: Droid, *, prices: tuple[str, ...] = ("2800", "2900", "3000", "3100", "3200")) -> list[DroidBot]:
-    """Positions between consecutive `prices`, minted an hour ago, as the engine records a mint."""
     opened = timezone.now() - timedelta(hours=1)
     return [
         DroidBot.objects.create(
             droid=droid,
             token_id=index + 1,
-            tick_lower=_tick(lower),
-            tick_upper=_tick(upper),
+            tick_lower=tick(lower),
+            tick_upper=tick(upper),
             liquidity=10**15,
-            amount0=2 * 10**17,
-            amount1=400 * 10**6,
+            amount0=10**pool.token0_decimals // 5,
+            amount1=400 * 10**pool.token1_decimals,
             mint_tx="0x" + f"{index:064x}",
             opened_at=opened,
         )
@@ -59,7 +60,7 @@ def seed_ladder(droid: Droid, *, prices: tuple[str, ...] = ("2800", "2900", "300
     ]
 
 
-def seed_runs_and_history(droid: Droid, *, price: str = "2950", runs: int = 6) -> None:
+def seed_runs_and_history(droid: Droid, *, price: object = 2950, runs: int = 6) -> None:
     """One run and one history row every ten minutes, fees growing, the last run in range."""
     start = timezone.now() - timedelta(minutes=10 * runs)
     for step in range(runs):
@@ -72,16 +73,17 @@ def seed_runs_and_history(droid: Droid, *, price: str = "2950", runs: int = 6) -
             detail="Minted 4 positions" if step == 0 else "The price is inside the ladder.",
             block_number=100 + step,
             gas_price_gwei=Decimal("12.5"),
-            price=Decimal(price),
+            price=Decimal(str(price)),
         )
         DroidHistory.objects.create(
             droid=droid,
             time_stamp=at,
             block_number=100 + step,
             aum=Decimal(5000) - step * Decimal("3.5"),
-            price=Decimal(price),
+            price=Decimal(str(price)),
             token0_positions=Decimal("0.8"),
             token1_positions=Decimal(1600),
             eth_wallet=Decimal("0.9"),
             fees_usd=step * Decimal("1.25"),
         )
+    Droid.objects.filter(id=droid.id).update(last_run_at=at)

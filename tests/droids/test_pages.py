@@ -173,6 +173,7 @@ def test_the_config_form_shows_percentages_and_saves_them_as_fractions(page, use
     droid = make_droid(user)
     body = page.get(f"/droids/{droid.id}").text
     assert 'name="falling_rebalance_trigger" value="3"' in body
+    assert 'name="funding_usd" value="5000"' in body and 'name="max_gas_price" value="50"' in body
     assert "Falling trigger (%)" in body and "Lowest price (USDC per WETH)" in body and "Max gas price (gwei)" in body
     response = page.post(
         f"/droids/{droid.id}/config", config_post(droid, falling_rebalance_trigger="2.5", max_bots=4), follow=True

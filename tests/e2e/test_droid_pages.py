@@ -1,0 +1,140 @@
+"""A droid driven from its pages in a real browser, on anvil with the local Uniswap v3 deployment:
+an operator creates one on the form (its funding checked against the wallet on the chain),
+gets a bad value explained, configures it, starts it, and after the engine's runs sees its
+ladder against the pool price and its history chart; every page fits a phone (390 px) under
+the Content-Security-Policy.
+
+The engine's runs are the rows it writes (positions, runs, history) around the pool's price:
+the engine is its own branch's, and its own tests drive the chain."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from eth_account import Account
+from playwright.sync_api import Browser, Page, expect
+from web3 import Web3
+
+from apps.droids.ladder import price_for_sqrt
+from apps.droids.models import Droid, DroidActive
+from apps.droids.services import create_droid_account, register_local_pool
+from apps.indexer.rpc import chain_client
+from apps.indexer.uniswap.deploy import contract, deploy_uniswap
+from tests.accounts.factories import UserFactory
+from tests.droids.page_support import seed_ladder, seed_runs_and_history
+from tests.droids.test_funding import ETHER, USDC, fund
+from tests.e2e.conftest import save_screenshot, sign_in
+from tests.e2e.test_desk_trades import NO_PAGE_OVERFLOW, PHONE, STICKING_OUT
+from tests.indexer.contracts.chain import anvil
+from tests.indexer.uniswap_support import require_uniswap_artifacts
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 900}
+CANVAS_SIZE = """(selector) => [...document.querySelectorAll(selector + ' canvas')]
+  .map((c) => c.width * c.height).reduce((a, b) => Math.max(a, b), 0)"""
+
+
+@pytest.fixture
+def local_pool(settings):
+    """The local deployment's WETH/USDC pool (3,000 USDC per WETH) registered as a droid pool,
+    and its price in the pool's own terms (token1 per token0: which token is first depends on
+    the addresses)."""
+    require_uniswap_artifacts()
+    with anvil() as url:
+        w3 = Web3(Web3.HTTPProvider(url))
+        uniswap = deploy_uniswap(w3, deployer=w3.eth.accounts[0])
+        settings.RPC_URL, settings.CHAIN_ID = url, 31337
+        chain_client.cache_clear()
+        pool = register_local_pool(w3=w3, uniswap=uniswap)
+        sqrt_price = contract(w3, "UniswapV3Pool", pool.address).functions.slot0().call()[0]
+        yield w3, uniswap, pool, price_for_sqrt(sqrt_price, pool.token0_decimals, pool.token1_decimals)
+        chain_client.cache_clear()
+
+
+def assert_fits(page: Page) -> None:
+    assert page.evaluate(NO_PAGE_OVERFLOW), page.evaluate(STICKING_OUT)
+
+
+def test_an_operator_creates_configures_and_starts_a_droid_then_sees_its_ladder_and_history(
+    chromium: Browser, live_server, local_pool
+):
+    w3, uniswap, pool, price = local_pool
+    operator = UserFactory(role="OPERATOR")
+    wallet = create_droid_account(
+        user=operator, private_key=Account.create().key.hex(), label="desk wallet", chain_id=31337
+    )
+    fund(w3, uniswap, wallet.address, weth=2 * ETHER, usdc=1_000 * USDC)  # 7,000 USD at the pool's price
+    base = live_server.url
+    page = chromium.new_context(viewport=DESKTOP).new_page()
+    sign_in(page, base, operator.email, "/droids")
+    expect(page.locator("#droids")).to_contain_text("No droids yet.")
+    save_screenshot(page, "droids-list-empty-desktop")
+
+    page.click("text=New droid")
+    expect(page.locator("h1")).to_have_text("New droid")
+    page.fill("#id_funding_usd", "5000")
+    page.fill("#id_min_price", f"{price * Decimal('0.8'):.6g}")
+    page.fill("#id_max_price", f"{price * Decimal('1.25'):.6g}")
+    page.fill("#id_max_bots", "4")
+    save_screenshot(page, "droids-new-desktop")
+    page.click("button:has-text('Create droid')")
+    expect(page.locator(".message.success")).to_contain_text("Droid created, paused")
+    droid = Droid.objects.get(owner=operator)
+    expect(page).to_have_url(f"{base}/droids/{droid.id}")
+    expect(page.locator("#droid-state")).to_have_text("Paused")
+    expect(page.locator("#no-positions")).to_contain_text(
+        "the droid mints its ladder on its next run once it is started"
+    )
+
+    # A rising trigger of 150% is refused on its field, and nothing changes.
+    page.fill("#id_rising_rebalance_trigger", "150")
+    page.click("button:has-text('Save configuration')")
+    expect(page.locator("#config .errorlist")).to_contain_text("Must be above 0 and below 100 %.")
+    page.locator("#config").scroll_into_view_if_needed()
+    save_screenshot(page, "droid-config-error-desktop")
+    assert Droid.objects.get(id=droid.id).rising_rebalance_trigger == Decimal("0.05")
+
+    page.fill("#id_rising_rebalance_trigger", "4")
+    page.fill("#id_max_gas_price", "30")
+    page.click("button:has-text('Save configuration')")
+    expect(page.locator(".message.success")).to_contain_text("Configuration saved")
+    expect(page.locator("#id_rising_rebalance_trigger")).to_have_value("4")
+    droid.refresh_from_db()
+    assert (droid.rising_rebalance_trigger, droid.max_gas_price) == (Decimal("0.04"), Decimal(30))
+
+    # An operator may start and pause; reset and close are an admin's, and the page says so.
+    expect(page.locator("button[data-state='2']")).to_be_disabled()
+    expect(page.locator("#controls")).to_contain_text("Only admins reset a droid or close it.")
+    page.click("button[data-state='1']")
+    expect(page.locator(".message.success")).to_contain_text("Started")
+    expect(page.locator("#droid-state")).to_have_text("Running")
+    assert Droid.objects.get(id=droid.id).active == DroidActive.RUNNING
+
+    # The engine's runs: four positions around the price, and what it saw at each run.
+    steps = [Decimal(step) for step in ("0.9", "0.95", "1.0", "1.05", "1.1")]
+    seed_ladder(droid, prices=tuple(price * step for step in steps))
+    seed_runs_and_history(droid, price=price)
+    page.reload()
+    expect(page.locator("#ladder rect.rung")).to_have_count(4)
+    expect(page.locator("#ladder rect.rung.holds-price")).to_have_count(1)
+    expect(page.locator("#ladder .price-line")).to_have_count(1)
+    expect(page.locator("#ladder h2")).to_contain_text(f"prices in {pool.token1_symbol} per {pool.token0_symbol}")
+    expect(page.locator("#ladder-price")).not_to_be_empty()
+    expect(page.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "6")
+    assert page.evaluate(CANVAS_SIZE, "[data-droid-chart]") > 10_000
+    expect(page.locator("#runs tbody tr").first).to_contain_text("In range: nothing to do")
+    save_screenshot(page, "droid-running-desktop")
+
+    phone = chromium.new_context(viewport=PHONE).new_page()
+    sign_in(phone, base, operator.email, f"/droids/{droid.id}")
+    expect(phone.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "6")
+    expect(phone.locator("#ladder rect.rung")).to_have_count(4)
+    assert_fits(phone)
+    save_screenshot(phone, "droid-running-390")
+    phone.goto(f"{base}/droids")
+    expect(phone.locator(f"tr[data-droid-id='{droid.id}']")).to_contain_text(re.compile("Running"))
+    assert_fits(phone)
+    save_screenshot(phone, "droids-list-390")
