@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 
 from apps.droids.models import DroidAccount, DroidActive, DroidPool, FundingCurve, TriggerType
+from apps.droids.page_rows import plain
 from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY, config_fields
 
 HUNDRED = Decimal(100)
@@ -176,10 +177,7 @@ class DroidConfigForm(forms.Form):
         initial = {name: getattr(droid, name) for name in cls.base_fields}
         for name in PERCENT_RANGES:
             initial[name] = initial[name] * HUNDRED
-        # `normalize` alone writes 5000 as 5E+3: the form shows plain digits.
-        return {
-            name: f"{value.normalize():f}" if isinstance(value, Decimal) else value for name, value in initial.items()
-        }
+        return {name: plain(value) if isinstance(value, Decimal) else value for name, value in initial.items()}
 
     def refuse(self, errors: dict[str, list[str]]) -> None:
         """Put the services' refusals (by the seed's field names) on the fields they name."""

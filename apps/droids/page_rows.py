@@ -126,14 +126,19 @@ def ladder(droid: Droid, *, price: Decimal | None) -> Ladder:
     )
 
 
+def plain(value: Decimal) -> str:
+    """Digits as people write them: `1.25`, `0` (never `0E-18` or `5E+3`)."""
+    return f"{value.normalize():f}"
+
+
 def history_points(rows: list[DroidHistory]) -> list[dict[str, Any]]:
     """Oldest first, as the chart draws them: UTC seconds and the values as decimal strings."""
     return [
         {
             "time": int(row.time_stamp.timestamp()),
-            "aum": str(row.aum),
-            "fees": str(row.fees_usd),
-            "price": str(row.price),
+            "aum": plain(row.aum),
+            "fees": plain(row.fees_usd),
+            "price": plain(row.price),
         }
         for row in sorted(rows, key=lambda row: (row.time_stamp, row.id))
     ]

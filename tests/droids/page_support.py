@@ -34,9 +34,15 @@ def make_droid(user, *, pool: DroidPool | None = None, **overrides: object) -> D
     return droid
 
 
-def seed_ladder(droid: Droid, *, prices: tuple[object, ...] = (2800, 2900, 3000, 3100, 3200)) -> list[DroidBot]:
+def seed_ladder(
+    droid: Droid,
+    *,
+    prices: tuple[object, ...] = (2800, 2900, 3000, 3100, 3200),
+    deposits: tuple[str, str] = ("0.2", "400"),
+) -> list[DroidBot]:
     """Positions between consecutive `prices` (the pool's token1 per token0), on the pool's tick
-    spacing, minted an hour ago, as the engine records a mint."""
+    spacing, each holding `deposits` (whole token0, token1), minted an hour ago, as the engine
+    records a mint."""
     pool = droid.pool
 
     def tick(price: object) -> int:
@@ -51,8 +57,8 @@ def seed_ladder(droid: Droid, *, prices: tuple[object, ...] = (2800, 2900, 3000,
             tick_lower=tick(lower),
             tick_upper=tick(upper),
             liquidity=10**15,
-            amount0=10**pool.token0_decimals // 5,
-            amount1=400 * 10**pool.token1_decimals,
+            amount0=int(Decimal(deposits[0]) * 10**pool.token0_decimals),
+            amount1=int(Decimal(deposits[1]) * 10**pool.token1_decimals),
             mint_tx="0x" + f"{index:064x}",
             opened_at=opened,
         )

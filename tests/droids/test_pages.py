@@ -95,7 +95,7 @@ def test_the_history_chart_gets_value_and_fees_oldest_first(page, user):
     seed_runs_and_history(droid, runs=3)
     response = page.get(f"/droids/{droid.id}")
     points = response.context["chart"]["points"]
-    assert [point["fees"] for point in points] == ["0E-18", "1.250000000000000000", "2.500000000000000000"]
+    assert [point["fees"] for point in points] == ["0", "1.25", "2.5"]
     assert Decimal(points[0]["aum"]) == 5000 and Decimal(points[-1]["aum"]) == Decimal("4993")
     assert 'id="droid-chart-data"' in response.text and "js/droids-history.js" in response.text
 

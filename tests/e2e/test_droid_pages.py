@@ -115,7 +115,10 @@ def test_an_operator_creates_configures_and_starts_a_droid_then_sees_its_ladder_
 
     # The engine's runs: four positions around the price, and what it saw at each run.
     steps = [Decimal(step) for step in ("0.9", "0.95", "1.0", "1.05", "1.1")]
-    seed_ladder(droid, prices=tuple(price * step for step in steps))
+    weth_first = pool.token0_symbol == "WETH"
+    seed_ladder(
+        droid, prices=tuple(price * step for step in steps), deposits=("0.2", "400")[:: 1 if weth_first else -1]
+    )
     seed_runs_and_history(droid, price=price)
     page.reload()
     expect(page.locator("#ladder rect.rung")).to_have_count(4)
