@@ -31,4 +31,6 @@ BEAT_SCHEDULE = {
     "poll-tee-snapshots": _every(
         "apps.tee.tasks.poll_tee_snapshots", seconds=env.int("TEE_SNAPSHOT_SECONDS", default=4 * 60 * 60)
     ),
+    # One engine run per running droid, and closing attempts for droids being reset or closed (issue 14).
+    "run-droids": _every("apps.droids.tasks.run_droids", seconds=env.int("DROID_RUN_SECONDS", default=60)),
 }

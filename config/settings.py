@@ -253,6 +253,15 @@ PAPER_FEE_RATE = env.str("PAPER_FEE_RATE", default="0.0004")
 PAPER_ACCOUNT_ON_APPROVAL = env.bool("PAPER_ACCOUNT_ON_APPROVAL", default=DEBUG)
 PROBE_TIMEOUT_SECONDS = env.float("PROBE_TIMEOUT_SECONDS", default=2.0)
 
+# --- droids (apps/droids/engine) ----------------------------------------------------------------
+# A droid is paused after this many failed runs in a row; beat runs every running droid every
+# DROID_RUN_SECONDS (read in config/beat_schedule.py, shown here for the code to read).
+DROID_MAX_FAILURES = env.int("DROID_MAX_FAILURES", default=3)
+DROID_RUN_SECONDS = int(BEAT_SCHEDULE["run-droids"]["schedule"].total_seconds())
+# How far (basis points) a mint's amounts may fall short of the plan's before it reverts.
+DROID_MINT_SLIPPAGE_BPS = env.int("DROID_MINT_SLIPPAGE_BPS", default=100)
+DROID_RECEIPT_TIMEOUT_SECONDS = env.float("DROID_RECEIPT_TIMEOUT_SECONDS", default=60.0)
+
 # --- request bodies -------------------------------------------------------------------------
 # The most a request may send: bytes of body (file parts of multipart excepted), form fields,
 # files. Django answers a page past them 400; the API answers 413 in its family's envelope, and

@@ -48,6 +48,10 @@ _BEYOND_THE_SCHEMA = {
     "PUT /api/v1/risk-config": "The columns keep 3 decimals; JSON Schema cannot bound a float's decimals.",
     "POST /api/v1/journal/upload": "The file must decode as a PNG, JPEG or WebP image: bytes, not a name or a type.",
     "POST /api/v1/journal/trades/import": "The file must be a trades CSV in the layout its description gives.",
+    "POST /api/droids": "The pool must exist and the wallet be yours; minPrice below maxPrice, maxBots and "
+    "bucketOffset within tickBuckets, the funding within the wallet's value on the chain.",
+    "PATCH /api/droids/{droid_id}/config": "minPrice below maxPrice, maxBots and bucketOffset within tickBuckets, "
+    "with the droid's stored values.",
 }
 # The journal's filters: end_date must be after start_date, and a date a day of the calendar.
 _BEYOND_THE_SCHEMA.update(

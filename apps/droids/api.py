@@ -9,16 +9,14 @@ their own digits.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import IsActiveAccount, may_trade
+from apps.accounts.permissions import CanTrade
 from apps.core.errors import Family
 from apps.core.openapi import error_responses
 from apps.core.pagination import parse_bounded_int
@@ -78,15 +76,10 @@ class DecimalJSONParser(JSONParser):
     parse_float = staticmethod(Decimal)
 
 
-class CanRunDroids(IsActiveAccount):
-    """Reads for every active user; writes for operators and admins."""
+class CanRunDroids(CanTrade):
+    """Reads for every active user; writes for operators and admins, as for trading."""
 
     message = "Viewers may look at droids but not run them: ask an admin for the operator role."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return request.method in SAFE_METHODS or may_trade(request.user)
 
 
 class DroidView(APIView):
@@ -205,9 +198,8 @@ class DroidHistoryView(DroidView):
             DROID_ID,
             OpenApiParameter(
                 "limit",
-                int,
-                required=False,
-                description=f"At most this many rows (1..{MAX_HISTORY}, default {DEFAULT_HISTORY}).",
+                {"type": "integer", "minimum": 1, "maximum": MAX_HISTORY},
+                description=f"At most this many rows, newest first (1..{MAX_HISTORY}, default {DEFAULT_HISTORY}).",
             ),
         ],
         responses={200: HistoryListOutput, **error_responses(Family.APP, 400, 401, 403, 404)},

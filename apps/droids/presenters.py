@@ -1,14 +1,22 @@
 """The droids API's bodies as plain dicts, key for key the output serializers of
 apps/droids/serializers.py (tests/droids/test_presenters.py holds them to it). Amounts stay
-Decimal: the orjson renderer writes them as JSON numbers with their own digits."""
+numbers: a whole amount as an integer (`50000`, as the seed writes it, where a Decimal would be
+`50000.0`), any other as its Decimal, which the orjson renderer writes with its own digits."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from apps.core.fields import iso_z
 from apps.droids.models import Droid
 from apps.droids.serializers import CONFIG_KEYS
+
+
+def number(value: Decimal | None) -> int | Decimal | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value.normalize()
 
 
 def present_droid(droid: Droid) -> dict[str, Any]:
@@ -18,21 +26,21 @@ def present_droid(droid: Droid) -> dict[str, Any]:
         "active": droid.active,
         "poolId": droid.pool_id,
         "accountId": droid.account_id,
-        "fundingUSD": droid.funding_usd,
+        "fundingUSD": number(droid.funding_usd),
         "triggerType": droid.trigger_type,
         "tickBuckets": droid.tick_buckets,
         "bucketOffset": droid.bucket_offset,
         "fundingCurveType": droid.funding_curve_type,
         "maxBots": droid.max_bots,
-        "maxPrice": droid.max_price,
-        "minPrice": droid.min_price,
-        "fallingRebalanceTrigger": droid.falling_rebalance_trigger,
-        "risingRebalanceTrigger": droid.rising_rebalance_trigger,
-        "maxGasPrice": droid.max_gas_price,
-        "gasBudgetLimit": droid.gas_budget_limit,
+        "maxPrice": number(droid.max_price),
+        "minPrice": number(droid.min_price),
+        "fallingRebalanceTrigger": number(droid.falling_rebalance_trigger),
+        "risingRebalanceTrigger": number(droid.rising_rebalance_trigger),
+        "maxGasPrice": number(droid.max_gas_price),
+        "gasBudgetLimit": number(droid.gas_budget_limit),
         "txPriority": droid.tx_priority,
-        "derivativeThreshold": droid.derivative_threshold,
-        "ladderPercMargin": droid.ladder_perc_margin,
+        "derivativeThreshold": number(droid.derivative_threshold),
+        "ladderPercMargin": number(droid.ladder_perc_margin),
         "pausedReason": droid.paused_reason,
         "createdAt": iso_z(droid.created_at, milliseconds=True),
     }
@@ -71,12 +79,12 @@ def present_history(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "timeStamp": iso_z(row["time_stamp"], milliseconds=True),
-        "aum": row["aum"],
-        "price": row["price"],
-        "token0Positions": row["token0_positions"],
-        "token1Positions": row["token1_positions"],
-        "ethWallet": row["eth_wallet"],
-        "feesUSD": row["fees_usd"],
+        "aum": number(row["aum"]),
+        "price": number(row["price"]),
+        "token0Positions": number(row["token0_positions"]),
+        "token1Positions": number(row["token1_positions"]),
+        "ethWallet": number(row["eth_wallet"]),
+        "feesUSD": number(row["fees_usd"]),
     }
 
 

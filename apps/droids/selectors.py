@@ -6,6 +6,7 @@ A user sees their own droids and wallets; an ADMIN sees every droid. Another use
 
 from __future__ import annotations
 
+import logging
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -15,12 +16,14 @@ from web3 import Web3
 from web3.exceptions import BadFunctionCallOutput, ContractLogicError
 
 from apps.accounts.models import Role
-from apps.core.errors import ApiError
+from apps.core.errors import ApiError, OutageError
 from apps.droids.models import Droid, DroidAccount, DroidActive, DroidBot, DroidHistory, DroidPool, DroidSession
-from apps.indexer.rpc import NODE_ERRORS, chain_client
+from apps.indexer.rpc import NODE_ERRORS, chain_client, describe_node_error
 from apps.indexer.uniswap.deploy import contract, erc20
 
+logger = logging.getLogger(__name__)
 DROID_NOT_FOUND = "Droid not found."
+CHAIN_UNAVAILABLE = "Cannot check the account's funds: the chain node does not answer."
 # Stablecoins counted at 1 USD: a pool's funds are valued in whichever of its tokens is one.
 USD_SYMBOLS = frozenset({"USDC", "USDT", "DAI"})
 Q192 = 2**192
@@ -34,6 +37,14 @@ def visible_droids(*, user: Any) -> QuerySet[Droid]:
 def droid_for(*, user: Any, droid_id: int) -> Droid:
     """The droid `user` may see, or a 404."""
     droid = visible_droids(user=user).filter(id=droid_id).first()
+    if droid is None:
+        raise ApiError(status=404, message=DROID_NOT_FOUND)
+    return droid
+
+
+def locked_droid(*, user: Any, droid_id: int) -> Droid:
+    """The droid `user` may see, its row locked until the transaction ends, or a 404."""
+    droid = visible_droids(user=user).select_for_update().filter(id=droid_id).first()
     if droid is None:
         raise ApiError(status=404, message=DROID_NOT_FOUND)
     return droid
@@ -123,11 +134,8 @@ def account_value_usd(account: DroidAccount, pool: DroidPool) -> Decimal:
         balance1 = erc20(w3, pool.token1).functions.balanceOf(owner).call()
         sqrt_price = contract(w3, "UniswapV3Pool", pool.address).functions.slot0().call()[0]
     except CHAIN_UNREADABLE as exc:
-        raise ApiError(
-            status=503,
-            code="CHAIN_UNAVAILABLE",
-            message="Cannot check the account's funds: the chain node does not answer.",
-        ) from exc
+        logger.warning("droid funding check: the chain node cannot be read (%s)", describe_node_error(exc))
+        raise OutageError(code="CHAIN_UNAVAILABLE", message=CHAIN_UNAVAILABLE) from exc
     if usd_is_token1:
         value = Fraction(balance1) + Fraction(balance0 * sqrt_price**2, Q192)
         decimals = pool.token1_decimals

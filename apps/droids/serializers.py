@@ -134,6 +134,7 @@ NewDroidInput = type(
     "NewDroidInput",
     (StrictBody,),
     {
+        "__doc__": "A new droid: the pool, the wallet and the configuration. Unknown fields are a 400.",
         "poolId": StrictIntegerField(min_value=1, help_text="A pool of GET /api/droids/pools."),
         "accountId": StrictIntegerField(
             min_value=1, required=False, help_text="A wallet of GET /api/droids/accounts; default: your first one."
@@ -156,10 +157,22 @@ class StrictPatch(StrictBody):
 
 
 # Every configuration field may be changed.
-DroidConfigInput = type("DroidConfigInput", (StrictPatch,), config_fields(partial=True))
+DroidConfigInput = type(
+    "DroidConfigInput",
+    (StrictPatch,),
+    {
+        "__doc__": "Any of the configuration fields, at least one; unknown fields are a 400.",
+        **config_fields(partial=True),
+    },
+)
 
 
 class ActiveInput(StrictBody):
+    """The state to move the droid to."""
+
+    # A PATCH body's fields are optional by default: this one's is the whole request.
+    request_schema = {"additionalProperties": False, "minProperties": 1, "required": ["active"]}
+
     active = StrictIntegerField(
         min_value=0,
         max_value=3,

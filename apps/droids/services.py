@@ -20,6 +20,7 @@ from web3 import Web3
 
 from apps.accounts.models import Role
 from apps.core.errors import ApiError
+from apps.core.tasks import enqueue_on_commit
 from apps.droids.models import (
     Droid,
     DroidAccount,
@@ -34,7 +35,7 @@ from apps.droids.selectors import (
     account_value_usd,
     committed_funding,
     droid_for,
-    visible_droids,
+    locked_droid,
 )
 from apps.exchanges.crypto import seal
 from apps.indexer.uniswap.deploy import UniswapAddresses, contract, erc20
@@ -42,6 +43,8 @@ from apps.indexer.uniswap.records import local_uniswap
 
 # Registered by the engine (apps/droids/tasks.py); sent by name so this module imports no task.
 CLOSE_POSITIONS_TASK = "apps.droids.tasks.close_droid_positions"
+# A close that the broker did not take is not lost: the droid is committed as RESET or CLOSED.
+CLOSE_RECOVERED_BY = "the droid engine's periodic run (it closes the positions of reset and closed droids)"
 
 # (from, to) pairs a user may ask for; everything else from a live state is a 409.
 TRANSITIONS = {
@@ -109,7 +112,9 @@ def _check_funding(*, droid: Droid, value: Decimal) -> None:
         )
 
 
-def _open_session(*, droid: Droid, active: int, user: Any, reason: str = "") -> None:
+def open_session(*, droid: Droid, active: int, user: Any, reason: str = "") -> None:
+    """Close the droid's open session and open one for `active`, by `user` (None: the engine,
+    which says why in `reason`). The caller holds the droid's row lock and saves `active`."""
     now = timezone.now()
     DroidSession.objects.filter(droid=droid, stopped_at__isnull=True).update(stopped_at=now)
     DroidSession.objects.create(
@@ -143,7 +148,7 @@ def create_droid(*, user: Any, pool_id: int, account_id: int | None, config: dic
         DroidAccount.objects.select_for_update().get(pk=account.pk)
         _check_funding(droid=droid, value=value)
         droid.save()
-        _open_session(droid=droid, active=DroidActive.PAUSED, user=user)
+        open_session(droid=droid, active=DroidActive.PAUSED, user=user)
     return droid
 
 
@@ -161,14 +166,15 @@ def update_droid_config(*, user: Any, droid_id: int, changes: dict[str, Any]) ->
     with transaction.atomic():
         # The wallet before the droid, in the order creation takes them.
         DroidAccount.objects.select_for_update().get(pk=seen.account_id)
-        droid = visible_droids(user=user).select_for_update().get(pk=droid_id)
+        droid = locked_droid(user=user, droid_id=droid_id)
         _refuse_closed(droid)
         funding_before = droid.funding_usd
         for name, new in changes.items():
             setattr(droid, name, new)
         check_config(droid)
         if droid.funding_usd > funding_before:
-            # Only when another change lowered the funding since the first read is the chain read here.
+            # Without a value only when another request lowered the funding after the first read:
+            # then the chain is read here, under the locks (rare, and never for a lowering).
             _check_funding(droid=droid, value=value if value is not None else _wallet_value(droid.account, droid.pool))
         droid.save(update_fields=[*changes, "updated_at"])
     return droid
@@ -180,9 +186,7 @@ def set_droid_active(*, user: Any, droid_id: int, active: int) -> Droid:
     if active in ADMIN_STATES and user.role != Role.ADMIN:
         raise ApiError(status=403, message="Only admins may reset a droid or close it.")
     with transaction.atomic():
-        droid = visible_droids(user=user).select_for_update().filter(pk=droid_id).first()
-        if droid is None:
-            droid_for(user=user, droid_id=droid_id)  # the 404
+        droid = locked_droid(user=user, droid_id=droid_id)
         current = droid.active
         _refuse_closed(droid)
         if current == active:
@@ -196,9 +200,12 @@ def set_droid_active(*, user: Any, droid_id: int, active: int) -> Droid:
             droid.paused_reason, droid.consecutive_failures = "", 0
             fields += ["paused_reason", "consecutive_failures"]
         droid.save(update_fields=fields)
-        _open_session(droid=droid, active=active, user=user)
+        open_session(droid=droid, active=active, user=user)
         if active in ADMIN_STATES:
-            transaction.on_commit(lambda: current_app.send_task(CLOSE_POSITIONS_TASK, args=[droid.id]))
+            # A signature by name: no import of the engine's tasks module (and no circle with it).
+            enqueue_on_commit(
+                current_app.signature(CLOSE_POSITIONS_TASK), args=[droid.id], recovered_by=CLOSE_RECOVERED_BY
+            )
     return droid
 
 

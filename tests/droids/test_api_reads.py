@@ -68,6 +68,7 @@ def test_it_lists_the_users_droids_in_the_seeds_shape(operator):
     assert listed["fundingUSD"] == 50000 and listed["maxPrice"] == 4000 and listed["minPrice"] == 2500
     # JSON numbers with the stored digits, not strings and not float noise.
     assert b'"fallingRebalanceTrigger":0.03,' in response.content
+    assert b'"fundingUSD":50000,' in response.content and b'"maxPrice":4000,' in response.content
     assert listed["derivativeThreshold"] == Decimal("0.01") and listed["ladderPercMargin"] == Decimal("0.02")
     assert listed["gasBudgetLimit"] is None and listed["pausedReason"] == ""
     assert listed["createdAt"].endswith("Z") and len(listed["createdAt"]) == len("2026-01-15T08:00:00.000Z")
