@@ -38,7 +38,15 @@
     });
     const usd = { type: "price", precision: 2, minMove: 0.01 };
     const aum = chart.addSeries(charts.LineSeries, { color: "#2456d6", lineWidth: 2, priceFormat: usd, priceScaleId: "right", title: "Value" });
-    const fees = chart.addSeries(charts.LineSeries, { color: "#117a45", lineWidth: 2, priceFormat: usd, priceScaleId: "left", title: "Fees" });
+    // Fees earned never go below zero: the left axis starts at 0 instead of centring a flat line on it.
+    const fromZero = (original) => {
+      const found = original();
+      if (!found || !found.priceRange) return found;
+      return { ...found, priceRange: { minValue: 0, maxValue: Math.max(found.priceRange.maxValue, 1) } };
+    };
+    const fees = chart.addSeries(charts.LineSeries, {
+      color: "#117a45", lineWidth: 2, priceFormat: usd, priceScaleId: "left", title: "Fees", autoscaleInfoProvider: fromZero,
+    });
     aum.setData(increasing(data.points.map((p) => ({ time: p.time, value: Number(p.aum) }))));
     fees.setData(increasing(data.points.map((p) => ({ time: p.time, value: Number(p.fees) }))));
     if (data.points.length === 1) note.textContent = "One record so far: the lines grow with every run.";

@@ -1,11 +1,8 @@
 """A droid driven from its pages in a real browser, on anvil with the local Uniswap v3 deployment:
 an operator creates one on the form (its funding checked against the wallet on the chain),
-gets a bad value explained, configures it, starts it, and after the engine's runs sees its
-ladder against the pool price and its history chart; every page fits a phone (390 px) under
-the Content-Security-Policy.
-
-The engine's runs are the rows it writes (positions, runs, history) around the pool's price:
-the engine is its own branch's, and its own tests drive the chain."""
+gets a bad value explained, configures it, starts it, and after the engine's runs (real
+mints on the pool, swaps between them) sees its ladder against the pool price and its history
+chart; every page fits a phone (390 px) under the Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -15,20 +12,16 @@ from decimal import Decimal
 import pytest
 from eth_account import Account
 from playwright.sync_api import Browser, Page, expect
-from web3 import Web3
 
+from apps.droids.engine.run import run_droid
 from apps.droids.ladder import price_for_sqrt
-from apps.droids.models import Droid, DroidActive
+from apps.droids.models import Droid, DroidActive, DroidBot, RunOutcome
 from apps.droids.services import create_droid_account, register_local_pool
-from apps.indexer.rpc import chain_client
-from apps.indexer.uniswap.deploy import contract, deploy_uniswap
+from apps.indexer.uniswap.deploy import contract
 from tests.accounts.factories import UserFactory
-from tests.droids.page_support import seed_ladder, seed_runs_and_history
-from tests.droids.test_funding import ETHER, USDC, fund
+from tests.droids.engine_support import ETHER, USDC, local_pool_fixture  # noqa: F401
 from tests.e2e.conftest import save_screenshot, sign_in
 from tests.e2e.test_desk_trades import NO_PAGE_OVERFLOW, PHONE, STICKING_OUT
-from tests.indexer.contracts.chain import anvil
-from tests.indexer.uniswap_support import require_uniswap_artifacts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,20 +31,12 @@ CANVAS_SIZE = """(selector) => [...document.querySelectorAll(selector + ' canvas
 
 
 @pytest.fixture
-def local_pool(settings):
-    """The local deployment's WETH/USDC pool (3,000 USDC per WETH) registered as a droid pool,
-    and its price in the pool's own terms (token1 per token0: which token is first depends on
-    the addresses)."""
-    require_uniswap_artifacts()
-    with anvil() as url:
-        w3 = Web3(Web3.HTTPProvider(url))
-        uniswap = deploy_uniswap(w3, deployer=w3.eth.accounts[0])
-        settings.RPC_URL, settings.CHAIN_ID = url, 31337
-        chain_client.cache_clear()
-        pool = register_local_pool(w3=w3, uniswap=uniswap)
-        sqrt_price = contract(w3, "UniswapV3Pool", pool.address).functions.slot0().call()[0]
-        yield w3, uniswap, pool, price_for_sqrt(sqrt_price, pool.token0_decimals, pool.token1_decimals)
-        chain_client.cache_clear()
+def pool_and_price(local_pool):
+    """The local pool registered as a droid pool (from the chain, as an admin does) and its
+    price in the pool's own terms: token1 per token0, whichever token the addresses put first."""
+    pool = register_local_pool(w3=local_pool.w3, uniswap=local_pool.uniswap)
+    sqrt_price = contract(local_pool.w3, "UniswapV3Pool", pool.address).functions.slot0().call()[0]
+    return pool, price_for_sqrt(sqrt_price, pool.token0_decimals, pool.token1_decimals)
 
 
 def assert_fits(page: Page) -> None:
@@ -59,14 +44,14 @@ def assert_fits(page: Page) -> None:
 
 
 def test_an_operator_creates_configures_and_starts_a_droid_then_sees_its_ladder_and_history(
-    chromium: Browser, live_server, local_pool
+    chromium: Browser, live_server, local_pool, pool_and_price
 ):
-    w3, uniswap, pool, price = local_pool
+    pool, price = pool_and_price
     operator = UserFactory(role="OPERATOR")
     wallet = create_droid_account(
         user=operator, private_key=Account.create().key.hex(), label="desk wallet", chain_id=31337
     )
-    fund(w3, uniswap, wallet.address, weth=2 * ETHER, usdc=1_000 * USDC)  # 7,000 USD at the pool's price
+    local_pool.fund(wallet.address, eth=ETHER, weth=2 * ETHER, usdc=4_000 * USDC)  # 10,000 USD of tokens
     base = live_server.url
     page = chromium.new_context(viewport=DESKTOP).new_page()
     sign_in(page, base, operator.email, "/droids")
@@ -113,28 +98,30 @@ def test_an_operator_creates_configures_and_starts_a_droid_then_sees_its_ladder_
     expect(page.locator("#droid-state")).to_have_text("Running")
     assert Droid.objects.get(id=droid.id).active == DroidActive.RUNNING
 
-    # The engine's runs: four positions around the price, and what it saw at each run.
-    steps = [Decimal(step) for step in ("0.9", "0.95", "1.0", "1.05", "1.1")]
-    weth_first = pool.token0_symbol == "WETH"
-    seed_ladder(
-        droid, prices=tuple(price * step for step in steps), deposits=("0.2", "400")[:: 1 if weth_first else -1]
-    )
-    seed_runs_and_history(droid, price=price)
+    # The engine's runs: the first mints the ladder; swaps between runs earn it fees.
+    first = run_droid(droid_id=droid.id)
+    assert first.outcome == RunOutcome.MINTED, first.detail
+    local_pool.swap(token_in=local_pool.uniswap.weth, amount_in=ETHER // 4)
+    run_droid(droid_id=droid.id)
+    local_pool.swap(token_in=local_pool.uniswap.usdc, amount_in=600 * USDC)
+    run_droid(droid_id=droid.id)
     page.reload()
-    expect(page.locator("#ladder rect.rung")).to_have_count(4)
+    held = DroidBot.objects.filter(droid=droid, status="ACTIVE").count()
+    assert held >= 2
+    expect(page.locator("#ladder rect.rung")).to_have_count(held)
     expect(page.locator("#ladder rect.rung.holds-price")).to_have_count(1)
     expect(page.locator("#ladder .price-line")).to_have_count(1)
     expect(page.locator("#ladder h2")).to_contain_text(f"prices in {pool.token1_symbol} per {pool.token0_symbol}")
     expect(page.locator("#ladder-price")).not_to_be_empty()
-    expect(page.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "6")
+    expect(page.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "3")
     assert page.evaluate(CANVAS_SIZE, "[data-droid-chart]") > 10_000
-    expect(page.locator("#runs tbody tr").first).to_contain_text("In range: nothing to do")
+    expect(page.locator("#runs tbody tr")).to_have_count(3)
+    expect(page.locator("#runs tbody tr").last).to_contain_text("Minted its ladder")
     save_screenshot(page, "droid-running-desktop")
 
     phone = chromium.new_context(viewport=PHONE).new_page()
     sign_in(phone, base, operator.email, f"/droids/{droid.id}")
-    expect(phone.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "6")
-    expect(phone.locator("#ladder rect.rung")).to_have_count(4)
+    expect(phone.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "3")
     assert_fits(phone)
     save_screenshot(phone, "droid-running-390")
     phone.goto(f"{base}/droids")

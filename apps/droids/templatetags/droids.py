@@ -31,8 +31,8 @@ def outcome_label(outcome: str) -> str:
 
 
 @register.filter
-def price(value: Decimal | None, digits: int = 6) -> str:
-    """A pool price to `digits` significant digits (`2950.12`, `0.000338983`), grouped by
+def sig(value: Decimal | None, digits: int = 6) -> str:
+    """A price or a token amount to `digits` significant digits (`2950.12`, `0.000338983`), grouped by
     thousands: prices from ticks carry dozens of decimals nobody reads."""
     if value is None:
         return "—"
