@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from apps.droids.models import BotStatus, Droid, DroidActive, DroidHistory, Droi
 from apps.droids.page_rows import current_price, history_points, ladder, state_buttons
 from apps.trades.views import trading_page
 
+PAGE_SIZE = 25
 RUNS_SHOWN = 20
 SESSIONS_SHOWN = 10
 HISTORY_POINTS = 2000
@@ -48,14 +50,22 @@ def droid_list_page(request: HttpRequest) -> HttpResponse:
         )
         .order_by("id")
     )
-    return render(request, "droids/list.html", {"droids": droids, "everyone": request.user.role == Role.ADMIN})
+    page = Paginator(droids, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "droids": page.object_list, "everyone": request.user.role == Role.ADMIN}
+    return render(request, "droids/list.html", context)
 
 
 def _visible(request: HttpRequest, droid_id: int) -> Droid:
-    try:
-        return selectors.droid_for(user=request.user, droid_id=droid_id)
-    except ApiError:
-        raise Http404(selectors.DROID_NOT_FOUND) from None
+    """The droid the user may see, with what its page shows of its pool, wallet and owner; else a 404."""
+    droid = (
+        selectors.visible_droids(user=request.user)
+        .select_related("pool", "account", "owner")
+        .filter(id=droid_id)
+        .first()
+    )
+    if droid is None:
+        raise Http404(selectors.DROID_NOT_FOUND)
+    return droid
 
 
 def _render_droid(
@@ -81,8 +91,7 @@ def _render_droid(
 @trading_page
 @require_GET
 def droid_page(request: HttpRequest, droid_id: int) -> HttpResponse:
-    droid = _visible(request, droid_id)
-    return _render_droid(request, Droid.objects.select_related("pool", "account", "owner").get(pk=droid.pk))
+    return _render_droid(request, _visible(request, droid_id))
 
 
 @trading_page
@@ -130,8 +139,7 @@ def droid_config_page(request: HttpRequest, droid_id: int) -> HttpResponse:
         else:
             messages.success(request, "Configuration saved: the droid uses it from its next run.")
             return redirect("droids:detail", droid_id=droid.id)
-    droid.refresh_from_db()
-    return _render_droid(request, droid, form=form, status=400)
+    return _render_droid(request, _visible(request, droid_id), form=form, status=400)
 
 
 STATE_DONE = {

@@ -23,6 +23,9 @@ from apps.droids.models import (
 )
 from tests.droids.factories import DroidAccountFactory, DroidFactory, DroidPoolFactory
 
+# Position NFT ids, unique across a test's droids as the position manager's are.
+_TOKEN_IDS = itertools.count(1)
+
 
 def make_droid(user, *, pool: DroidPool | None = None, **overrides: object) -> Droid:
     """A paused droid of `user` on a WETH/USDC pool, with the PAUSED session its creation opens."""
@@ -53,7 +56,7 @@ def seed_ladder(
     return [
         DroidBot.objects.create(
             droid=droid,
-            token_id=index + 1,
+            token_id=next(_TOKEN_IDS),
             tick_lower=tick(lower),
             tick_upper=tick(upper),
             liquidity=10**15,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.droids.forms import DroidConfigForm
@@ -239,3 +241,50 @@ def test_the_new_droid_page_says_when_there_is_no_wallet(page):
     body = page.get("/droids/new").text
     assert 'id="no-wallet"' in body
     assert 'name="ladder_perc_margin" value="2"' in body
+
+
+def test_a_viewer_is_not_offered_a_new_droid():
+    viewer_client, _ = client_of("VIEWER")
+    body = viewer_client.get("/droids").text
+    assert 'href="/droids/new"' not in body
+    assert "An operator creates droids" in body and "data-read-only" in body
+    assert viewer_client.post("/droids/new", {}).status_code == 403
+
+
+def test_an_admin_sees_every_droid_with_its_owner(user):
+    droid = make_droid(user)
+    admin, _ = client_of("ADMIN")
+    body = admin.get("/droids").text
+    assert f'href="/droids/{droid.id}"' in body and user.email in body
+
+
+def test_a_closed_droid_says_so_and_offers_no_control_or_form(page, user):
+    droid = make_droid(user, active=DroidActive.CLOSED)
+    body = page.get(f"/droids/{droid.id}").text
+    assert "Closing is final." in body
+    assert _buttons(body) == {}
+    assert f'action="/droids/{droid.id}/config"' not in body
+    assert "Funding (USD)" in body  # the configuration still reads
+
+
+def counted(client, path: str) -> int:
+    client.get(path)  # warms the auth cache
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_the_pages_read_in_a_fixed_number_of_queries(page, user):
+    """The list: count and page (runs and positions are subqueries of the page's one statement);
+    a droid: itself with its pool, wallet and owner, the price, positions, history, runs, sessions."""
+    first = make_droid(user)
+    seed_ladder(first)
+    seed_runs_and_history(first)
+    queries = (counted(page, "/droids"), counted(page, f"/droids/{first.id}"))
+    for _ in range(3):
+        more = make_droid(user, pool=first.pool)
+        seed_ladder(more)
+        seed_runs_and_history(more)
+    seed_ladder(first, prices=(3300, 3400, 3500))
+    assert (counted(page, "/droids"), counted(page, f"/droids/{first.id}")) == queries
+    assert queries == (2, 6)
