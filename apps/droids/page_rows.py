@@ -151,6 +151,8 @@ class StateButton:
     tone: str
     allowed: bool
     why_not: str = ""
+    # Asked before a change that cannot be taken back.
+    confirm: str = ""
 
 
 ADMIN_ONLY = "Only admins reset a droid or close it."
@@ -186,6 +188,7 @@ def state_buttons(droid: Droid, user: Any) -> list[StateButton]:
             "",
             admin and live,
             "" if admin and live else (ADMIN_ONLY if not admin else "It is already reset."),
+            "Take down every position of this droid? It then waits to be started.",
         ),
         StateButton(
             DroidActive.CLOSED,
@@ -193,5 +196,6 @@ def state_buttons(droid: Droid, user: Any) -> list[StateButton]:
             "danger",
             admin and live,
             "" if admin and live else (ADMIN_ONLY if not admin else "Start or pause it first."),
+            "Take down every position and stop this droid for good? Closing is final.",
         ),
     ]

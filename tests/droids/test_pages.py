@@ -134,6 +134,19 @@ def test_an_admin_may_reset_and_close_any_droid(user):
     admin, _ = client_of("ADMIN")
     body = admin.get(f"/droids/{droid.id}").text
     assert _buttons(body) == {"Start": True, "Pause": False, "Reset": True, "Close all positions and stop": True}
+    assert 'data-confirm="Take down every position and stop this droid for good? Closing is final."' in body
+    assert "js/droids-confirm.js" in body
+
+
+def test_an_admins_close_stops_the_droid_for_good(user):
+    droid = make_droid(user)
+    admin, boss = client_of("ADMIN")
+    response = admin.post(f"/droids/{droid.id}/state", {"active": DroidActive.CLOSED}, follow=True)
+    assert "Closing: the droid takes every position down and stops for good." in response.text
+    assert "Closing is final." in response.text and _buttons(response.text) == {}
+    droid.refresh_from_db()
+    assert droid.active == DroidActive.CLOSED
+    assert DroidSession.objects.get(droid=droid, stopped_at__isnull=True).started_by == boss
 
 
 def test_a_viewer_sees_the_droid_without_controls_or_form():
