@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from apps.droids.models import DroidAccount, DroidActive, DroidPool, FundingCurve, TriggerType
 from apps.droids.page_rows import plain
@@ -179,10 +180,11 @@ class DroidConfigForm(forms.Form):
             initial[name] = initial[name] * HUNDRED
         return {name: plain(value) if isinstance(value, Decimal) else value for name, value in initial.items()}
 
-    def refuse(self, errors: dict[str, list[str]]) -> None:
-        """Put the services' refusals (by the seed's field names) on the fields they name."""
+    def refuse(self, error: ValidationError) -> None:
+        """Put a service's refusal on the fields it names (by the seed's names), or above the form."""
+        errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
         for key, messages in errors.items():
-            name = SEED_NAMES.get(key, key)
+            name = SEED_NAMES.get(key, key) if key else None
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
 

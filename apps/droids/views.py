@@ -111,7 +111,7 @@ def droid_new_page(request: HttpRequest) -> HttpResponse:
                 config=config,
             )
         except ValidationError as error:
-            form.refuse(error.message_dict)
+            form.refuse(error)
         except ApiError as error:
             form.add_error(None, str(error.detail))
         else:
@@ -133,9 +133,11 @@ def droid_config_page(request: HttpRequest, droid_id: int) -> HttpResponse:
         try:
             services.update_droid_config(user=request.user, droid_id=droid.id, changes=changes)
         except ValidationError as error:
-            form.refuse(error.message_dict)
+            form.refuse(error)
         except ApiError as error:
-            form.add_error(None, str(error.detail))
+            # A closed droid's page has no form to carry the refusal: it goes on the page.
+            messages.error(request, str(error.detail))
+            return redirect("droids:detail", droid_id=droid.id)
         else:
             messages.success(request, "Configuration saved: the droid uses it from its next run.")
             return redirect("droids:detail", droid_id=droid.id)

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from apps.droids.forms import DroidConfigForm
 from apps.droids.models import Droid, DroidActive, DroidRun, DroidSession
+from apps.indexer.rpc import chain_client
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_pages import signed_in_client
+from tests.core.servers import free_port
 from tests.droids.factories import DroidAccountFactory, DroidPoolFactory
 from tests.droids.page_support import make_droid, seed_ladder, seed_runs_and_history
 
@@ -221,29 +223,8 @@ def test_bad_config_is_an_error_on_its_field_and_changes_nothing(page, user, cha
 
 
 def test_the_new_droid_form_refuses_bad_input_and_writes_nothing(page, user):
-    pool = DroidPoolFactory()
-    account = DroidAccountFactory(user=user)
-    response = page.post(
-        "/droids/new",
-        {
-            "pool": pool.id,
-            "account": account.id,
-            "funding_usd": "1000",
-            "min_price": "3000",
-            "max_price": "2000",
-            "tick_buckets": "10",
-            "max_bots": "5",
-            "bucket_offset": "0",
-            "funding_curve_type": "FLAT",
-            "trigger_type": "PRICE",
-            "falling_rebalance_trigger": "3",
-            "rising_rebalance_trigger": "0",
-            "derivative_threshold": "1",
-            "ladder_perc_margin": "2",
-            "max_gas_price": "40",
-            "tx_priority": "1",
-        },
-    )
+    fields = new_droid_post(DroidPoolFactory(), DroidAccountFactory(user=user), rising_rebalance_trigger=0)
+    response = page.post("/droids/new", fields)
     assert response.status_code == 400
     assert "Must be above 0 and below 100 %." in response.text
     assert not Droid.objects.exists()
@@ -301,3 +282,53 @@ def test_the_pages_read_in_a_fixed_number_of_queries(page, user):
     seed_ladder(first, prices=(3300, 3400, 3500))
     assert (counted(page, "/droids"), counted(page, f"/droids/{first.id}")) == queries
     assert queries == (2, 6)
+
+
+def new_droid_post(pool, account, **changes: object) -> dict[str, object]:
+    fields = {
+        "pool": pool.id,
+        "account": account.id,
+        "funding_usd": "1000",
+        "min_price": "2500",
+        "max_price": "4000",
+        "tick_buckets": "10",
+        "max_bots": "5",
+        "bucket_offset": "0",
+        "funding_curve_type": "FLAT",
+        "trigger_type": "PRICE",
+        "falling_rebalance_trigger": "3",
+        "rising_rebalance_trigger": "5",
+        "derivative_threshold": "1",
+        "ladder_perc_margin": "2",
+        "max_gas_price": "40",
+        "tx_priority": "1",
+    }
+    return fields | {name: str(value) for name, value in changes.items()}
+
+
+def test_a_new_droid_is_refused_above_the_form_when_the_node_does_not_answer(page, user, settings):
+    settings.RPC_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens: the wallet cannot be valued
+    chain_client.cache_clear()
+    try:
+        response = page.post("/droids/new", new_droid_post(DroidPoolFactory(), DroidAccountFactory(user=user)))
+    finally:
+        chain_client.cache_clear()
+    assert response.status_code == 400
+    assert "the chain node does not answer" in str(response.context["form"].non_field_errors())
+    assert not Droid.objects.exists()
+
+
+def test_the_services_rules_between_fields_land_on_the_new_droid_form(page, user):
+    response = page.post(
+        "/droids/new", new_droid_post(DroidPoolFactory(), DroidAccountFactory(user=user), bucket_offset=11)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["bucket_offset"] == ["Must be within -10..10 (tickBuckets)."]
+    assert not Droid.objects.exists()
+
+
+def test_a_config_change_to_a_closed_droid_is_refused_on_its_page(page, user):
+    droid = make_droid(user, active=DroidActive.CLOSED)
+    response = page.post(f"/droids/{droid.id}/config", config_post(droid, max_bots=3), follow=True)
+    assert "closing is final" in response.text
+    assert Droid.objects.get(id=droid.id).max_bots == 5
