@@ -172,6 +172,17 @@ class DroidConfigForm(forms.Form):
         groups = [{"title": title, "fields": [self[name] for name in names]} for title, names in self.GROUPS]
         return ([{"title": "Where", "fields": extra}] if extra else []) + groups
 
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The configuration as read-only lines (label, value as shown), choices by their names."""
+        lines = []
+        for group in self.groups:
+            for field in group["fields"]:
+                value = field.value()
+                choices = dict(getattr(field.field, "choices", ()))
+                lines.append((field.label, str(choices.get(value, value)) if value not in (None, "") else "—"))
+        return lines
+
     @classmethod
     def initial_for(cls, droid: Any) -> dict[str, Any]:
         """The droid's configuration as the form shows it: fractions as percent, no trailing zeros."""

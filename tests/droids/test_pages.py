@@ -258,7 +258,8 @@ def test_a_closed_droid_says_so_and_offers_no_control_or_form(page, user):
     assert "Closing is final." in body
     assert _buttons(body) == {}
     assert f'action="/droids/{droid.id}/config"' not in body
-    assert "Funding (USD)" in body  # the configuration still reads
+    assert '<dt>Funding curve</dt><dd class="amount">Linear</dd>' in body  # the configuration still reads
+    assert "<strong>No positions:</strong> the droid is closed." in body
 
 
 def counted(client, path: str) -> int:

@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 from eth_account import Account
 from playwright.sync_api import Browser, Page, expect
+from redis import Redis
 
+from apps.droids.engine.closing import close_droid_positions
 from apps.droids.engine.run import run_droid
 from apps.droids.ladder import price_for_sqrt
 from apps.droids.models import Droid, DroidActive, DroidBot, RunOutcome
@@ -39,12 +41,22 @@ def pool_and_price(local_pool):
     return pool, price_for_sqrt(sqrt_price, pool.token0_decimals, pool.token1_decimals)
 
 
+@pytest.fixture
+def celery_queue(settings):
+    """The close task an admin's close sends waits in the test Redis's queue (no worker here; the
+    test runs the engine itself): emptied before and after."""
+    redis = Redis.from_url(settings.CELERY_BROKER_URL)
+    redis.delete("celery")
+    yield
+    redis.delete("celery")
+
+
 def assert_fits(page: Page) -> None:
     assert page.evaluate(NO_PAGE_OVERFLOW), page.evaluate(STICKING_OUT)
 
 
-def test_an_operator_creates_configures_and_starts_a_droid_then_sees_its_ladder_and_history(
-    chromium: Browser, live_server, local_pool, pool_and_price
+def test_an_operator_drives_a_droid_from_its_pages_and_an_admin_closes_it(
+    chromium: Browser, live_server, local_pool, pool_and_price, celery_queue
 ):
     pool, price = pool_and_price
     operator = UserFactory(role="OPERATOR")
@@ -128,3 +140,23 @@ def test_an_operator_creates_configures_and_starts_a_droid_then_sees_its_ladder_
     expect(phone.locator(f"tr[data-droid-id='{droid.id}']")).to_contain_text(re.compile("Running"))
     assert_fits(phone)
     save_screenshot(phone, "droids-list-390")
+
+    # An admin closes it: the page asks first (dismissed: nothing changes), then the engine takes
+    # the positions down and the page says the droid is closed for good.
+    boss = chromium.new_context(viewport=DESKTOP).new_page()
+    sign_in(boss, base, UserFactory(role="ADMIN").email, f"/droids/{droid.id}")
+    boss.once("dialog", lambda dialog: dialog.dismiss())
+    boss.click("button[data-state='3']")
+    expect(boss.locator("#droid-state")).to_have_text("Running")
+    boss.once("dialog", lambda dialog: dialog.accept())
+    boss.click("button[data-state='3']")
+    expect(boss.locator(".message.success")).to_contain_text("Closing")
+    expect(boss.locator("#closed-notice")).to_contain_text(f"the engine is taking its {held} positions down")
+    closing = close_droid_positions(droid_id=droid.id)
+    assert closing.outcome == RunOutcome.CLOSED, closing.detail
+    boss.reload()
+    expect(boss.locator("#closed-notice")).to_contain_text("it holds no position. Closing is final.")
+    expect(boss.locator("#no-positions")).to_be_visible()
+    expect(boss.locator("#runs tbody tr").first).to_contain_text("Closed its positions")
+    expect(boss.locator("button[data-state]")).to_have_count(0)
+    save_screenshot(boss, "droid-closed-desktop")
