@@ -16,8 +16,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from apps.droids.models import DroidAccount, DroidActive, DroidPool, FundingCurve, TriggerType
-from apps.droids.page_rows import plain
+from apps.droids.page_rows import latest_pool_price, plain
 from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY, config_fields
+from apps.droids.templatetags.droids import sig
 
 HUNDRED = Decimal(100)
 # Percent fields: (lowest, highest, whether 0 is allowed, whether the highest is allowed).
@@ -222,11 +223,18 @@ class NewDroidForm(DroidConfigForm):
         super().__init__(*args, pool=pools[0] if len(pools) == 1 else None, **kwargs)
         self.fields["pool"].queryset = DroidPool.objects.order_by("id")
         self.fields["account"].queryset = DroidAccount.objects.filter(user=user).order_by("id")
-        if len(pools) > 1:
-            units = "; ".join(
-                f"{p.token0_symbol}/{p.token1_symbol}: {p.token1_symbol} per {p.token0_symbol}" for p in pools
-            )
-            self.fields["min_price"].help_text = f"In the pool's second token per its first ({units})."
+        self.fields["min_price"].help_text = " ".join(_price_hint(pool, len(pools) > 1) for pool in pools)
+
+
+def _price_hint(pool: DroidPool, name_it: bool) -> str:
+    """What a trader needs to pick the range: the pool's unit and the last price a droid saw there."""
+    unit = f"{pool.token1_symbol} per {pool.token0_symbol}"
+    hint = f"{pool.token0_symbol}/{pool.token1_symbol} prices in {unit}." if name_it else ""
+    price = latest_pool_price(pool)
+    if price is not None:
+        hint += f" Last seen: {sig(price)} {unit}"
+        hint += f" (1 {pool.token1_symbol} = {sig(1 / price)} {pool.token0_symbol})." if 0 < price < 1 else "."
+    return hint.strip()
 
 
 class StateForm(forms.Form):

@@ -15,7 +15,7 @@ from typing import Any
 from apps.accounts.models import Role
 from apps.accounts.permissions import may_trade
 from apps.droids.ladder import price_for_tick
-from apps.droids.models import BotStatus, Droid, DroidActive, DroidBot, DroidHistory, DroidRun
+from apps.droids.models import BotStatus, Droid, DroidActive, DroidBot, DroidHistory, DroidPool, DroidRun
 
 # The SVG's coordinate box; the browser scales it to the card's width.
 WIDTH, BAR_TOP, BAR_HEIGHT, AXIS_Y = 1000, 40, 90, 150
@@ -77,6 +77,12 @@ def current_price(droid: Droid) -> Decimal | None:
         return run.price
     latest = DroidHistory.objects.filter(droid=droid).order_by("-time_stamp", "-id").first()
     return latest.price if latest else None
+
+
+def latest_pool_price(pool: DroidPool) -> Decimal | None:
+    """The price any droid's run last read on `pool` (no chain read: a form page never waits for the node)."""
+    run = DroidRun.objects.filter(droid__pool=pool, price__isnull=False).order_by("-ran_at", "-id").first()
+    return run.price if run else None
 
 
 def _scale(value: Decimal, low: Decimal, high: Decimal) -> float:

@@ -333,3 +333,10 @@ def test_a_config_change_to_a_closed_droid_is_refused_on_its_page(page, user):
     response = page.post(f"/droids/{droid.id}/config", config_post(droid, max_bots=3), follow=True)
     assert "closing is final" in response.text
     assert Droid.objects.get(id=droid.id).max_bots == 5
+
+
+def test_the_new_droid_form_gives_the_last_price_seen_on_the_pool(page, user):
+    seed_runs_and_history(make_droid(user), price=2950)
+    body = page.get("/droids/new").text
+    assert "Lowest price (USDC per WETH)" in body
+    assert "Last seen: 2,950 USDC per WETH." in body

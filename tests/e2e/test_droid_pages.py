@@ -140,6 +140,10 @@ def test_an_operator_drives_a_droid_from_its_pages_and_an_admin_closes_it(
     expect(phone.locator(f"tr[data-droid-id='{droid.id}']")).to_contain_text(re.compile("Running"))
     assert_fits(phone)
     save_screenshot(phone, "droids-list-390")
+    phone.goto(f"{base}/droids/new")
+    expect(phone.locator("label[for=id_min_price]")).to_contain_text(f"{pool.token1_symbol} per {pool.token0_symbol}")
+    assert_fits(phone)
+    save_screenshot(phone, "droids-new-390")
 
     # An admin closes it: the page asks first (dismissed: nothing changes), then the engine takes
     # the positions down and the page says the droid is closed for good.
