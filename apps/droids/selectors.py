@@ -109,7 +109,7 @@ def committed_funding(*, account: DroidAccount, excluding: int | None = None) ->
 
 
 class UnpricedPool(Exception):
-    """Neither of the pool's tokens is a USD stablecoin: its funds have no USD value here."""
+    """The pool gives no USD value: neither token is a USD stablecoin, or it has no price yet."""
 
 
 CHAIN_UNREADABLE = (*NODE_ERRORS, BadFunctionCallOutput, ContractLogicError)
@@ -122,7 +122,7 @@ def account_value_usd(account: DroidAccount, pool: DroidPool) -> Decimal:
     kept as an exact fraction until the end, then rounded down to 18 places: a funding check
     never rounds in the trader's favour. The stablecoin side counts 1 USD per whole token.
 
-    Raises UnpricedPool for a pool without a stablecoin, and a 503 ApiError when the node
+    Raises UnpricedPool for a pool without a stablecoin or a price, and a 503 OutageError when the node
     cannot be read."""
     usd_is_token1 = pool.token1_symbol.upper() in USD_SYMBOLS
     if not usd_is_token1 and pool.token0_symbol.upper() not in USD_SYMBOLS:
@@ -136,14 +136,13 @@ def account_value_usd(account: DroidAccount, pool: DroidPool) -> Decimal:
     except CHAIN_UNREADABLE as exc:
         logger.warning("droid funding check: the chain node cannot be read (%s)", describe_node_error(exc))
         raise OutageError(code="CHAIN_UNAVAILABLE", message=CHAIN_UNAVAILABLE) from exc
+    if sqrt_price == 0:
+        raise UnpricedPool(f"{pool.token0_symbol}/{pool.token1_symbol} has no price yet (not initialized)")
     if usd_is_token1:
         value = Fraction(balance1) + Fraction(balance0 * sqrt_price**2, Q192)
         decimals = pool.token1_decimals
     else:
-        if sqrt_price == 0:
-            value = Fraction(balance0)
-        else:
-            value = Fraction(balance0) + Fraction(balance1 * Q192, sqrt_price**2)
+        value = Fraction(balance0) + Fraction(balance1 * Q192, sqrt_price**2)
         decimals = pool.token0_decimals
     value /= 10**decimals
     with localcontext() as context:

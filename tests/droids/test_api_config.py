@@ -91,6 +91,14 @@ def test_a_partial_change_leaves_the_rest(operator, droid, chain_reads):
     assert chain_reads == []
 
 
+def test_a_null_gas_budget_lifts_the_limit(operator, chain_reads):
+    droid = DroidFactory(owner=operator.user, gas_budget_limit=Decimal("0.2"))
+
+    assert body(patch(operator, droid, {"gasBudgetLimit": None}))["gasBudgetLimit"] is None
+    droid.refresh_from_db()
+    assert droid.gas_budget_limit is None
+
+
 def test_lowering_the_funding_needs_no_chain_read(operator, droid, chain_reads):
     assert patch(operator, droid, {"fundingUSD": 1000}).status_code == 200
     assert chain_reads == []

@@ -228,3 +228,14 @@ def test_an_admin_creates_a_droid_on_their_own_wallet(client_as, pool):
 
     assert post(admin, seed_body(pool)).status_code == 201
     assert Droid.objects.get().owner == admin.user
+
+
+def test_an_amount_keeps_all_its_digits_from_request_to_response(operator, pool, wallet):
+    exact = Decimal("1234.123456789012345678")  # more digits than a float holds
+
+    created = post(operator, seed_body(pool, fundingUSD=exact, maxGasPrice=Decimal("0.1"))).json()
+
+    assert Droid.objects.get().funding_usd == exact
+    shown = operator.get(f"/api/droids/{created['id']}")
+    assert b'"fundingUSD":1234.123456789012345678,' in shown.content
+    assert b'"maxGasPrice":0.1,' in shown.content
