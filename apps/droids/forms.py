@@ -16,9 +16,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from apps.droids.models import DroidAccount, DroidActive, DroidPool, FundingCurve, TriggerType
-from apps.droids.page_rows import latest_pool_price, plain
+from apps.droids.page_rows import latest_pool_price, plain, significant
 from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY, config_fields
-from apps.droids.templatetags.droids import sig
 
 HUNDRED = Decimal(100)
 # Percent fields: (lowest, highest, whether 0 is allowed, whether the highest is allowed).
@@ -232,8 +231,8 @@ def _price_hint(pool: DroidPool, name_it: bool) -> str:
     hint = f"{pool.token0_symbol}/{pool.token1_symbol} prices in {unit}." if name_it else ""
     price = latest_pool_price(pool)
     if price is not None:
-        hint += f" Last seen: {sig(price)} {unit}"
-        hint += f" (1 {pool.token1_symbol} = {sig(1 / price)} {pool.token0_symbol})." if 0 < price < 1 else "."
+        hint += f" Last seen: {significant(price)} {unit}"
+        hint += f" (1 {pool.token1_symbol} = {significant(1 / price)} {pool.token0_symbol})." if 0 < price < 1 else "."
     return hint.strip()
 
 

@@ -9,7 +9,7 @@ token1 per token0, as the engine records them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from apps.accounts.models import Role
@@ -20,6 +20,19 @@ from apps.droids.models import BotStatus, Droid, DroidActive, DroidBot, DroidHis
 # The SVG's coordinate box; the browser scales it to the card's width.
 WIDTH, BAR_TOP, BAR_HEIGHT, AXIS_Y = 1000, 40, 90, 150
 PAD = 0.04
+
+
+def significant(value: Decimal | None, digits: int = 6) -> str:
+    """A price or a token amount to `digits` significant digits (`2950.12`, `0.000338983`), grouped by
+    thousands: prices from ticks carry dozens of decimals nobody reads."""
+    if value is None:
+        return "—"
+    number = Decimal(value)
+    if number == 0:
+        return "0"
+    places = max(digits - number.adjusted() - 1, 0)
+    text = f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def whole(raw: int | Decimal, decimals: int) -> Decimal:

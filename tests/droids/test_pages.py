@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.droids.forms import DroidConfigForm
 from apps.droids.models import Droid, DroidActive, DroidRun, DroidSession
+from apps.droids.page_rows import significant
 from apps.indexer.rpc import chain_client
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_pages import signed_in_client
@@ -340,3 +341,17 @@ def test_the_new_droid_form_gives_the_last_price_seen_on_the_pool(page, user):
     body = page.get("/droids/new").text
     assert "Lowest price (USDC per WETH)" in body
     assert "Last seen: 2,950 USDC per WETH." in body
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("0.000333578123456789"), "0.000333578"),
+        (Decimal("2997.812345"), "2,997.81"),
+        (Decimal("1249.999999"), "1,250"),
+        (Decimal("0E-18"), "0"),
+        (None, "—"),
+    ],
+)
+def test_prices_and_token_amounts_show_six_significant_digits(value, shown):
+    assert significant(value) == shown

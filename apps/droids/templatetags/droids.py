@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from django import template
 
 from apps.droids.models import RunOutcome
+from apps.droids.page_rows import significant
 
 register = template.Library()
 
@@ -32,13 +33,4 @@ def outcome_label(outcome: str) -> str:
 
 @register.filter
 def sig(value: Decimal | None, digits: int = 6) -> str:
-    """A price or a token amount to `digits` significant digits (`2950.12`, `0.000338983`), grouped by
-    thousands: prices from ticks carry dozens of decimals nobody reads."""
-    if value is None:
-        return "—"
-    number = Decimal(value)
-    if number == 0:
-        return "0"
-    places = max(digits - number.adjusted() - 1, 0)
-    text = f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return significant(value, digits)
