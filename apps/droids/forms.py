@@ -20,6 +20,8 @@ from apps.droids.page_rows import latest_pool_price, plain, significant
 from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY, config_fields
 
 HUNDRED = Decimal(100)
+# Amounts that must be above zero (the API's exclusive minimum).
+POSITIVE = ("funding_usd", "min_price", "max_price", "max_gas_price", "gas_budget_limit")
 # Percent fields: (lowest, highest, whether 0 is allowed, whether the highest is allowed).
 PERCENT_RANGES = {
     "falling_rebalance_trigger": (Decimal(0), HUNDRED, False, False),
@@ -142,13 +144,12 @@ class DroidConfigForm(forms.Form):
         unit = f"{pool.token1_symbol} per {pool.token0_symbol}" if pool else "the pool's token1 per token0"
         for name in ("min_price", "max_price"):
             self.fields[name].label += f" ({unit})"
-        for name in ("funding_usd", "min_price", "max_price", "max_gas_price", "gas_budget_limit"):
-            self.fields[name].min_value = None
+        for name in POSITIVE:
             self.fields[name].widget.attrs["min"] = "0"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for name in ("funding_usd", "min_price", "max_price", "max_gas_price", "gas_budget_limit"):
+        for name in POSITIVE:
             value = cleaned.get(name)
             if value is not None and value <= 0:
                 self.add_error(name, "Must be greater than 0.")
