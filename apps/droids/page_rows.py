@@ -172,6 +172,8 @@ class StateButton:
     why_not: str = ""
     # Asked before a change that cannot be taken back.
     confirm: str = ""
+    # Refused for the user's role: the page says why once, under the buttons (ADMIN_ONLY).
+    admin_only: bool = False
 
 
 ADMIN_ONLY = "Only admins reset a droid or close it."
@@ -206,15 +208,17 @@ def state_buttons(droid: Droid, user: Any) -> list[StateButton]:
             "Reset",
             "",
             admin and live,
-            "" if admin and live else (ADMIN_ONLY if not admin else "It is already reset."),
+            "It is already reset." if admin and not live else "",
             "Take down every position of this droid? It then waits to be started.",
+            admin_only=not admin,
         ),
         StateButton(
             DroidActive.CLOSED,
             "Close all positions and stop",
             "danger",
             admin and live,
-            "" if admin and live else (ADMIN_ONLY if not admin else "Start or pause it first."),
+            "Start or pause it first." if admin and not live else "",
             "Take down every position and stop this droid for good? Closing is final.",
+            admin_only=not admin,
         ),
     ]

@@ -23,7 +23,7 @@ from apps.core.errors import ApiError
 from apps.droids import selectors, services
 from apps.droids.forms import NEW_DROID_INITIAL, DroidConfigForm, NewDroidForm, StateForm
 from apps.droids.models import BotStatus, Droid, DroidActive, DroidHistory, DroidRun, DroidSession
-from apps.droids.page_rows import current_price, history_points, ladder, state_buttons
+from apps.droids.page_rows import ADMIN_ONLY, current_price, history_points, ladder, state_buttons
 from apps.trades.views import trading_page
 
 PAGE_SIZE = 25
@@ -82,6 +82,7 @@ def _render_droid(
         "runs": DroidRun.objects.filter(droid=droid).order_by("-ran_at", "-id")[:RUNS_SHOWN],
         "sessions": DroidSession.objects.filter(droid=droid).select_related("started_by")[:SESSIONS_SHOWN],
         "buttons": state_buttons(droid, request.user),
+        "admin_only_reason": ADMIN_ONLY,
         "closed": droid.active == DroidActive.CLOSED,
         "form": form or DroidConfigForm(initial=DroidConfigForm.initial_for(droid), pool=droid.pool),
     }

@@ -129,7 +129,8 @@ def test_an_operator_may_start_and_pause_but_not_reset_or_close(page, user):
     droid = make_droid(user)
     body = page.get(f"/droids/{droid.id}").text
     assert _buttons(body) == {"Start": True, "Pause": False, "Reset": False, "Close all positions and stop": False}
-    assert "Only admins reset a droid or close it." in body
+    assert body.count("Only admins reset a droid or close it.") == 1
+    assert body.count('aria-describedby="admin-only"') == 2
 
 
 def test_an_admin_may_reset_and_close_any_droid(user):
