@@ -65,6 +65,7 @@ urlpatterns = [
     path("", include("apps.exchanges.page_urls")),
     path("", include("apps.trades.page_urls")),
     path("", include("apps.journal.page_urls")),
+    path("", include("apps.droids.page_urls")),
 ]
 
 # 403.html and 404.html render in the layout through Django's own handlers; the 500 page must

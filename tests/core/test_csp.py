@@ -20,6 +20,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from apps.accounts.models import Role, User
 from apps.core.errors import family_for_path
 from tests.accounts.factories import UserFactory, sign_in
+from tests.droids.factories import DroidFactory
 from tests.exchanges.factories import FundedPaperAccountFactory
 from tests.indexer.factories import TokenFactory, TokenTransferFactory
 from tests.jobs.api.factories import JobFactory
@@ -94,8 +95,8 @@ def admin_pages(objects: dict[type, Any]) -> list[str]:
 
 @pytest.fixture
 def admin_browser() -> tuple[Client, User, dict[str, str]]:
-    """A signed-in admin who trades, with a job, an account, a trade group and an order, and a
-    journal trade, tag, image and entry to look at."""
+    """A signed-in admin who trades, with a job, an account, a trade group and an order, a
+    journal trade, tag, image and entry, and a droid to look at."""
     boss = UserFactory(email="boss@example.com", role=Role.ADMIN)
     tokens = sign_in(boss)
     account = FundedPaperAccountFactory(user=boss)
@@ -121,6 +122,7 @@ def admin_browser() -> tuple[Client, User, dict[str, str]]:
         "tag_id": str(tag.id),
         "image_id": str(JournalImageFactory(user=boss, trade=trade).id),
         "entry_id": str(JournalEntryFactory(user=boss).id),
+        "droid_id": str(DroidFactory(owner=boss).id),
     }
     return client, boss, samples
 
