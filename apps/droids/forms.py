@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 
 from apps.droids.models import DroidAccount, DroidActive, DroidPool, FundingCurve, TriggerType
 from apps.droids.page_rows import latest_pool_price, plain, significant
+from apps.droids.pricing import price_unit
 from apps.droids.serializers import AMOUNT_LIMIT, MAX_BOTS, MAX_TICK_BUCKETS, MAX_TX_PRIORITY, config_fields
 
 HUNDRED = Decimal(100)
@@ -108,7 +109,9 @@ class DroidConfigForm(forms.Form):
         "Falling trigger (%)", "Rebalance when the price is this far below the ladder."
     )
     rising_rebalance_trigger = _percent("Rising trigger (%)", "Rebalance when the price is this far above the ladder.")
-    derivative_threshold = _percent("Derivative threshold (%)", "A move smaller than this in one run is ignored.")
+    derivative_threshold = _percent(
+        "Derivative threshold (%)", "Rebalance only once the price has moved this far since the last mint or rebalance."
+    )
     ladder_perc_margin = _percent(
         "Ladder margin (%)", "Room kept around the ladder before it counts as left (0 to 50)."
     )
@@ -141,7 +144,7 @@ class DroidConfigForm(forms.Form):
 
     def __init__(self, *args: Any, pool: DroidPool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unit = f"{pool.token1_symbol} per {pool.token0_symbol}" if pool else "the pool's token1 per token0"
+        unit = price_unit(pool) if pool else "the pool's stablecoin per its other token"
         for name in ("min_price", "max_price"):
             self.fields[name].label += f" ({unit})"
         for name in POSITIVE:
@@ -228,12 +231,11 @@ class NewDroidForm(DroidConfigForm):
 
 def _price_hint(pool: DroidPool, name_it: bool) -> str:
     """What a trader needs to pick the range: the pool's unit and the last price a droid saw there."""
-    unit = f"{pool.token1_symbol} per {pool.token0_symbol}"
+    unit = price_unit(pool)
     hint = f"{pool.token0_symbol}/{pool.token1_symbol} prices in {unit}." if name_it else ""
     price = latest_pool_price(pool)
     if price is not None:
-        hint += f" Last seen: {significant(price)} {unit}"
-        hint += f" (1 {pool.token1_symbol} = {significant(1 / price)} {pool.token0_symbol})." if 0 < price < 1 else "."
+        hint += f" Last seen: {significant(price)} {unit}."
     return hint.strip()
 
 

@@ -2,8 +2,8 @@
 (drawn as an inline SVG on the server: no script needed, nothing for the CSP to refuse), the
 history chart's points, and the state buttons a user may press.
 
-Positions' raw amounts become whole tokens with the pool's decimals; prices are the pool's
-token1 per token0, as the engine records them.
+Positions' raw amounts become whole tokens with the pool's decimals; prices read as the trader
+reads them (apps/droids/pricing.py: USDC per WETH), as the engine records them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from apps.accounts.models import Role
 from apps.accounts.permissions import may_trade
 from apps.droids.ladder import price_for_tick
 from apps.droids.models import BotStatus, Droid, DroidActive, DroidBot, DroidHistory, DroidPool, DroidRun
+from apps.droids.pricing import price_unit, trader_price
 
 # The SVG's coordinate box; the browser scales it to the card's width.
 WIDTH, BAR_TOP, BAR_HEIGHT, AXIS_Y = 1000, 40, 90, 150
@@ -73,12 +74,6 @@ class Ladder:
         return max(rung.price_upper for rung in self.rungs) if self.rungs else None
 
     @property
-    def inverse(self) -> Decimal | None:
-        """The price the other way round, when the pool's own way reads as a small fraction
-        (a USDC/WETH pool prices in WETH per USDC: 0.000333 is 3,000 USDC per WETH)."""
-        return 1 / self.price if self.price is not None and 0 < self.price < 1 else None
-
-    @property
     def in_range(self) -> bool:
         return any(rung.holds_price for rung in self.rungs)
 
@@ -106,13 +101,16 @@ def ladder(droid: Droid, *, price: Decimal | None) -> Ladder:
     """The droid's open positions as price ranges, scaled between the lowest and highest of
     their bounds, the configured range and the price, with a little room either side."""
     pool = droid.pool
-    unit = f"{pool.token1_symbol} per {pool.token0_symbol}"
+    unit = price_unit(pool)
     bots = list(DroidBot.objects.filter(droid=droid, status=BotStatus.ACTIVE).order_by("tick_lower", "id"))
     plain = []
     for bot in bots:
-        lower = price_for_tick(bot.tick_lower, pool.token0_decimals, pool.token1_decimals)
-        upper = price_for_tick(bot.tick_upper, pool.token0_decimals, pool.token1_decimals)
+        lower, upper = sorted(
+            trader_price(pool, price_for_tick(tick, pool.token0_decimals, pool.token1_decimals))
+            for tick in (bot.tick_lower, bot.tick_upper)
+        )
         plain.append((bot, lower, upper))
+    plain.sort(key=lambda rung: rung[1])
     if not plain:
         return Ladder(rungs=[], price=price, unit=unit)
     edges = [value for _, lower, upper in plain for value in (lower, upper)]

@@ -243,7 +243,8 @@ def create_droid_account(*, user: Any, private_key: str, label: str, chain_id: i
     except (ValueError, TypeError) as exc:
         raise ValidationError({"private_key": ["Not a valid private key."]}) from exc
     account = DroidAccount(user=user, label=label, chain_id=chain_id, address=address, private_key=seal(private_key))
-    account.full_clean(exclude=["private_key"])
+    # The unique wallet is the constraint's to refuse, below, with a message that names it.
+    account.full_clean(exclude=["private_key"], validate_constraints=False)
     try:
         with transaction.atomic():
             account.save()

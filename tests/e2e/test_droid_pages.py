@@ -18,6 +18,7 @@ from apps.droids.engine.closing import close_droid_positions
 from apps.droids.engine.run import run_droid
 from apps.droids.ladder import price_for_sqrt
 from apps.droids.models import Droid, DroidActive, DroidBot, RunOutcome
+from apps.droids.pricing import price_unit, trader_price
 from apps.droids.services import create_droid_account, register_local_pool
 from apps.indexer.uniswap.deploy import contract
 from tests.accounts.factories import UserFactory
@@ -35,10 +36,10 @@ CANVAS_SIZE = """(selector) => [...document.querySelectorAll(selector + ' canvas
 @pytest.fixture
 def pool_and_price(local_pool):
     """The local pool registered as a droid pool (from the chain, as an admin does) and its
-    price in the pool's own terms: token1 per token0, whichever token the addresses put first."""
+    price as a trader reads it (USDC per WETH, whichever token the addresses put first)."""
     pool = register_local_pool(w3=local_pool.w3, uniswap=local_pool.uniswap)
     sqrt_price = contract(local_pool.w3, "UniswapV3Pool", pool.address).functions.slot0().call()[0]
-    return pool, price_for_sqrt(sqrt_price, pool.token0_decimals, pool.token1_decimals)
+    return pool, trader_price(pool, price_for_sqrt(sqrt_price, pool.token0_decimals, pool.token1_decimals))
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_an_operator_drives_a_droid_from_its_pages_and_an_admin_closes_it(
     expect(page.locator("#ladder rect.rung")).to_have_count(held)
     expect(page.locator("#ladder rect.rung.holds-price")).to_have_count(1)
     expect(page.locator("#ladder .price-line")).to_have_count(1)
-    expect(page.locator("#ladder h2")).to_contain_text(f"prices in {pool.token1_symbol} per {pool.token0_symbol}")
+    expect(page.locator("#ladder h2")).to_contain_text(f"prices in {price_unit(pool)}")
     expect(page.locator("#ladder-price")).not_to_be_empty()
     expect(page.locator("[data-droid-chart]")).to_have_attribute("data-drawn", "3")
     assert page.evaluate(CANVAS_SIZE, "[data-droid-chart]") > 10_000
@@ -141,7 +142,7 @@ def test_an_operator_drives_a_droid_from_its_pages_and_an_admin_closes_it(
     assert_fits(phone)
     save_screenshot(phone, "droids-list-390")
     phone.goto(f"{base}/droids/new")
-    expect(phone.locator("label[for=id_min_price]")).to_contain_text(f"{pool.token1_symbol} per {pool.token0_symbol}")
+    expect(phone.locator("label[for=id_min_price]")).to_contain_text(price_unit(pool))
     assert_fits(phone)
     save_screenshot(phone, "droids-new-390")
 
@@ -164,3 +165,21 @@ def test_an_operator_drives_a_droid_from_its_pages_and_an_admin_closes_it(
     expect(boss.locator("#runs tbody tr").first).to_contain_text("Closed its positions")
     expect(boss.locator("button[data-state]")).to_have_count(0)
     save_screenshot(boss, "droid-closed-desktop")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trader_adds_a_funding_wallet_and_is_told_to_fund_it(chromium: Browser, live_server):
+    operator = UserFactory(role="OPERATOR")
+    for viewport, name in ((DESKTOP, "desktop"), (PHONE, "390")):
+        page = chromium.new_context(viewport=viewport).new_page()
+        sign_in(page, live_server.url, operator.email, "/droids/new")
+        if viewport == DESKTOP:  # the first visit: no wallet yet, and the form says where to add one
+            expect(page.locator("#no-wallet")).to_contain_text("add one")
+        page.goto(f"{live_server.url}/droids/wallets")
+        page.fill("#id_label", f"ladder money {name}")
+        page.click("text=Add wallet")
+        expect(page.locator(".messages, [role=status], .message").first).to_contain_text("Fund it with ETH for gas")
+        expect(page.locator("#wallets")).to_contain_text(f"ladder money {name}")
+        save_screenshot(page, f"droid-wallets-{name}")
+        if viewport == PHONE:
+            assert_fits(page)
