@@ -54,7 +54,8 @@ def test_a_cex_capital_jobs_page_shows_the_tee_status_and_the_snapshot_chart(
 
         page.set_viewport_size({"width": 1280, "height": 900})
         expect(chart).to_have_attribute("data-drawn", "4")
-        assert page.evaluate(CANVAS_SIZE, "[data-snapshot-chart]") > 100_000
+        # The chart follows its box's width on the next animation frames: wait for it, not one read.
+        page.wait_for_function(f"(selector) => ({CANVAS_SIZE})(selector) > 100000", arg="[data-snapshot-chart]")
         save_screenshot(page, "job-tee-panel-1280")
 
 
