@@ -41,6 +41,8 @@ ENDPOINT = "POST /trades"
 DECISION = "decision loop"
 BARE = "bare paper order"
 BARE_ALL = "bare paper orders (all legs)"
+FLOOR = "hand-written floor"
+FLOOR_PATH = "/bench/trade-floor"  # tests/bench/trades_floor.py
 # Live groups already on the symbol when a call's queries are counted: the count the suite pins
 # (tests/trades/test_query_counts.py).
 COUNTED_AFTER = 2
@@ -145,6 +147,14 @@ class Bench:
             if response.status_code != 201 or response.json().get("status") != case.group_status:
                 raise BenchError(f"POST /api/v1/trades answered {response.status_code}: {response.content[:600]!r}")
 
+        def floor(account: Any) -> None:
+            response = self.client.post(
+                FLOOR_PATH, case.body(str(account.id)), content_type="application/json", headers=self.headers
+            )
+            statuses = [order["status"] for order in response.json().get("orders", [])]
+            if response.status_code != 201 or statuses != [status for _, status in case.orders()]:
+                raise BenchError(f"the hand-written floor answered {response.status_code}: {response.content[:600]!r}")
+
         def bare(orders: list[tuple[dict[str, Any], str]]) -> Callable[[Any], None]:
             def place(account: Any) -> None:
                 venue = PaperVenue(account)
@@ -160,6 +170,7 @@ class Bench:
         decide = self.decision_call(case)
         return {
             ENDPOINT: endpoint,
+            FLOOR: floor,
             DECISION: lambda account: decide(),
             BARE: bare(case.orders()[:1]),
             BARE_ALL: bare(case.orders()),
@@ -217,7 +228,8 @@ class Bench:
         for index in range(self.args.rounds):
             # The sides take turns call by call (in an order that flips each round), so a load that
             # comes and goes on a shared machine slows them alike.
-            order = (BARE, BARE_ALL, DECISION, ENDPOINT) if index % 2 == 0 else (ENDPOINT, DECISION, BARE_ALL, BARE)
+            order = (BARE, BARE_ALL, FLOOR, DECISION, ENDPOINT)
+            order = order if index % 2 == 0 else order[::-1]
             accounts: dict[str, Any] = {}
             deadline = time.perf_counter() + self.args.time_limit * len(order)
             for done in range(self.args.requests):
@@ -238,7 +250,13 @@ class Bench:
             for _ in range(per_account - 1):
                 call(account)
             growth[target] = (runs[target].queries, self.counted(call, account))
-        pairs = [(runs[ENDPOINT], runs[BARE]), (runs[ENDPOINT], runs[BARE_ALL]), (runs[DECISION], runs[BARE])]
+        pairs = [
+            (runs[ENDPOINT], runs[BARE]),
+            (runs[ENDPOINT], runs[BARE_ALL]),
+            (runs[FLOOR], runs[BARE_ALL]),
+            (runs[ENDPOINT], runs[FLOOR]),
+            (runs[DECISION], runs[BARE]),
+        ]
         return pairs, growth
 
 
@@ -291,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.test.utils import override_settings
+
+    # The project's URLs and the hand-written floor's.
+    override_settings(ROOT_URLCONF="tests.bench.trades_floor").enable()
     from django.core.management import call_command
     from django.db import connection
 
