@@ -37,6 +37,7 @@ from uuid import UUID
 from django.db import connection
 
 from apps.core.rows import Row, fetch_rows, fetch_value, uuid_param
+from apps.journal import rolled
 from apps.journal.models import JournalSettings
 from apps.journal.selectors import TradeFilters, trade_filter_sql
 
@@ -72,6 +73,11 @@ def _unfiltered(filters: TradeFilters) -> bool:
     return filters == TradeFilters()
 
 
+def _rolled(filters: TradeFilters) -> bool:
+    """Whether the rollups answer (services/rollups.py): the whole history, on PostgreSQL."""
+    return _unfiltered(filters) and connection.vendor == "postgresql"
+
+
 _TOTALS = f"""COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
     SUM(CASE WHEN t.net_pnl < 0 THEN 1 ELSE 0 END) AS loss_count,
     SUM(t.gross_pnl) AS gross_pnl, SUM(t.net_pnl) AS net_pnl, SUM(t.fees) AS fees,
@@ -83,6 +89,8 @@ _TOTALS = f"""COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
 
 
 def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
+    if _rolled(filters):
+        return rolled.overview(user_id=user_id)
     where, params = _where(user_id, filters)
     if _unfiltered(filters):
         # One scan: the stored running peak makes the drawdown one more aggregate.
@@ -198,6 +206,8 @@ _SUMS = (
 
 
 def daily_pnl(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> list[Row]:
+    if _rolled(filters):  # summed in the time zone the settings hold, which `time_zone` is
+        return rolled.daily_pnl(user_id=user_id)
     day, day_params = connection.ops.datetime_cast_date_sql("t.closed_at", (), time_zone)
     where, params = _where(user_id, filters)
     return fetch_rows(
@@ -207,6 +217,8 @@ def daily_pnl(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> list[R
 
 
 def symbol_breakdown(*, user_id: UUID, filters: TradeFilters) -> list[Row]:
+    if _rolled(filters):
+        return rolled.symbol_breakdown(user_id=user_id)
     where, params = _where(user_id, filters)
     return fetch_rows(
         f"SELECT t.symbol, {_SUMS} {FROM} {where} GROUP BY t.symbol ORDER BY SUM(t.net_pnl) DESC, t.symbol",
@@ -214,7 +226,7 @@ def symbol_breakdown(*, user_id: UUID, filters: TradeFilters) -> list[Row]:
     )
 
 
-def _bucket_case(column: str, edges: tuple) -> str:
+def bucket_case(column: str, edges: tuple) -> str:
     """The index of the bucket `column` falls in: 0 below the first edge, len(edges) from the last."""
     steps = " ".join(f"WHEN {column} < {edge} THEN {index}" for index, edge in enumerate(edges))
     return f"CASE {steps} ELSE {len(edges)} END"
@@ -233,9 +245,11 @@ def buckets(edges: tuple) -> list[Bucket]:
 
 
 def duration_profit(*, user_id: UUID, filters: TradeFilters) -> dict[int, Row]:
+    if _rolled(filters):
+        return rolled.buckets(user_id=user_id, kind="duration")
     where, params = _where(user_id, filters)
     rows = fetch_rows(
-        f"""SELECT {_bucket_case("t.duration_seconds", DURATION_EDGES)} AS bucket, {_SUMS}
+        f"""SELECT {bucket_case("t.duration_seconds", DURATION_EDGES)} AS bucket, {_SUMS}
         {FROM} {where} GROUP BY 1""",
         params,
     )
@@ -244,8 +258,10 @@ def duration_profit(*, user_id: UUID, filters: TradeFilters) -> dict[int, Row]:
 
 def return_distribution(*, user_id: UUID, filters: TradeFilters) -> dict[int, Row]:
     """By R bucket; the key -1 counts the trades without R."""
+    if _rolled(filters):
+        return rolled.buckets(user_id=user_id, kind="r")
     where, params = _where(user_id, filters)
-    bucket = _bucket_case("t.r_multiple", R_EDGES)
+    bucket = bucket_case("t.r_multiple", R_EDGES)
     rows = fetch_rows(
         f"""SELECT CASE WHEN t.r_multiple IS NULL THEN -1 ELSE {bucket} END AS bucket, {_SUMS}
         {FROM} {where} GROUP BY 1""",
@@ -255,13 +271,16 @@ def return_distribution(*, user_id: UUID, filters: TradeFilters) -> dict[int, Ro
 
 
 def time_distribution(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> dict[str, dict[int, Row]]:
-    where, params = _where(user_id, filters)
-    hour, hour_params = connection.ops.datetime_extract_sql("hour", "t.opened_at", (), time_zone)
-    weekday, weekday_params = connection.ops.datetime_extract_sql("iso_week_day", "t.opened_at", (), time_zone)
-    cells = fetch_rows(
-        f"SELECT {hour} AS hour, {weekday} AS weekday, {_SUMS} {FROM} {where} GROUP BY 1, 2",
-        [*hour_params, *weekday_params, *params],
-    )
+    if _rolled(filters):
+        cells = rolled.time_cells(user_id=user_id)
+    else:
+        where, params = _where(user_id, filters)
+        hour, hour_params = connection.ops.datetime_extract_sql("hour", "t.opened_at", (), time_zone)
+        weekday, weekday_params = connection.ops.datetime_extract_sql("iso_week_day", "t.opened_at", (), time_zone)
+        cells = fetch_rows(
+            f"SELECT {hour} AS hour, {weekday} AS weekday, {_SUMS} {FROM} {where} GROUP BY 1, 2",
+            [*hour_params, *weekday_params, *params],
+        )
     # One pass over the trades into at most 168 (hour, weekday) cells, added up per axis here:
     # two GROUP BYs (one per axis) read every trade twice, and GROUPING SETS is not SQLite's.
     result: dict[str, dict[int, Row]] = {"hour": {}, "weekday": {}}
@@ -274,6 +293,8 @@ def time_distribution(*, user_id: UUID, filters: TradeFilters, time_zone: str) -
 
 
 def filter_options(*, user_id: UUID, filters: TradeFilters) -> dict[str, Any]:
+    if _rolled(filters):
+        return rolled.filter_options(user_id=user_id)
     where, params = _where(user_id, filters)
     range_row = fetch_rows(
         f"""SELECT MIN(t.closed_at) AS first_closed_at, MAX(t.closed_at) AS last_closed_at

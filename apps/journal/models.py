@@ -264,3 +264,44 @@ class JournalImage(models.Model):
 
     def __str__(self) -> str:
         return self.file
+
+
+class JournalRollup(models.Model):
+    """A user's trades summed per UTC month of closing and per value of one analytics dimension
+    (`kind`, `key`), so the unfiltered analytics add up a few thousand rows instead of scanning a
+    history of a million trades (services/rollups.py keeps them; PostgreSQL only).
+
+    Kinds: `all` (key ""), `day` and `hour` (the close day, and the opening hour and ISO weekday
+    as "H:D", in the trader's time zone), `symbol`, `side`, `duration` and `r` (bucket indexes,
+    -1 for no R). A day or hour cell that straddles two UTC months has a row in each: reads add
+    them up by key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=64, blank=True)
+    trade_count = models.BigIntegerField()
+    win_count = models.BigIntegerField()
+    loss_count = models.BigIntegerField()
+    # Sums of up to millions of trades: wider than one trade's amounts.
+    gross_pnl = models.DecimalField(max_digits=60, decimal_places=18)
+    net_pnl = models.DecimalField(max_digits=60, decimal_places=18)
+    fees = models.DecimalField(max_digits=60, decimal_places=18)
+    won = models.DecimalField(max_digits=60, decimal_places=18)
+    lost = models.DecimalField(max_digits=60, decimal_places=18)
+    largest_win = signed_amount_field(null=True)
+    largest_loss = signed_amount_field(null=True)
+    r_total = models.DecimalField(max_digits=60, decimal_places=18, null=True)
+    r_count = models.BigIntegerField()
+    max_drawdown = models.DecimalField(max_digits=60, decimal_places=18, null=True)
+    first_closed_at = models.DateTimeField()
+    last_closed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key", "month"], name="journal_rollup_cell"),
+        ]
+        indexes = [models.Index(fields=["user", "month"], name="journal_rollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.month} of {self.user_id}"

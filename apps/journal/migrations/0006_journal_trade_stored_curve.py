@@ -5,12 +5,12 @@ from django.db import migrations, models
 
 
 def fill_the_curves(apps, schema_editor):
-    """Every user's stored curve from their trades, as refresh_equity_curve computes it."""
-    from apps.journal.services.curve import refresh_equity_curve
+    """Every user's stored curve from their trades, as refresh_curve_columns computes it."""
+    from apps.journal.services.curve import refresh_curve_columns
 
     trade = apps.get_model("journal", "JournalTrade")
     for user_id in trade.objects.order_by().values_list("user_id", flat=True).distinct():
-        refresh_equity_curve(user_id=user_id)
+        refresh_curve_columns(user_id=user_id)
 
 
 class Migration(migrations.Migration):

@@ -26,6 +26,7 @@ from django.db import connection
 
 from apps.core.rows import fetch_rows, uuid_param
 from apps.journal.models import JournalSettings
+from apps.journal.services.rollups import refresh_rollups
 
 
 def lock_journal(*, user_id: UUID) -> None:
@@ -52,8 +53,15 @@ def _base(user_id: UUID, since: datetime | None) -> tuple[int, Any, Any]:
 
 def refresh_equity_curve(*, user_id: UUID, since: datetime | None = None) -> int:
     """Recompute the curve columns of `user_id`'s trades closed at `since` or later (all of them
-    when None) and return how many rows changed. Call it inside the writer's transaction, under
-    `lock_journal`."""
+    when None), and the rollups summed from them (services/rollups.py), and return how many
+    trades changed. Call it inside the writer's transaction, under `lock_journal`."""
+    changed = refresh_curve_columns(user_id=user_id, since=since)
+    refresh_rollups(user_id=user_id, since=since)
+    return changed
+
+
+def refresh_curve_columns(*, user_id: UUID, since: datetime | None = None) -> int:
+    """The curve columns alone (what migration 0006 filled in, before the rollups existed)."""
     seq, equity, peak = _base(user_id, since)
     postgres = connection.vendor == "postgresql"
     greatest = "GREATEST" if postgres else "MAX"

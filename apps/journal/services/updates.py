@@ -213,7 +213,7 @@ def update_journal_series(
     if tail is not None:
         # The trades before the flat point are closed for good: only those opened after it can change.
         trades = trades.filter(opening_fill_id__in=[f.fill.id for f in tail])
-    result, curve_from = _write_trips(
+    result, changed_from = _write_trips(
         matched.trips,
         existing={t.opening_fill_id: t for t in trades},
         user_id=user_id,
@@ -222,8 +222,8 @@ def update_journal_series(
         venue=fills[0].venue if fills else "",
     )
     _move_flat_point(series, fills, matched.flat_count, counted_before=0 if tail is None else series.flat_fill_count)
-    if curve_from is not None:
-        refresh_equity_curve(user_id=user_id, since=curve_from)
+    if changed_from is not None:
+        refresh_equity_curve(user_id=user_id, since=changed_from)
     return result
 
 
@@ -257,12 +257,13 @@ def _write_trips(
     venue: str,
 ) -> tuple[SeriesResult, datetime | None]:
     """Insert, update and delete `existing` (by opening fill) so that it holds `trips`; and the
-    earliest close time among the rows written, before or after, from which the curve changes."""
+    earliest close time among the rows written, before or after: from there on the stored curve
+    and the rollups (services/curve.py) may change."""
     risk_inputs = _risk_inputs(user_id=user_id, trips=trips)
     by_key = {trip.key[0]: trip for trip in trips}
     stale = {key: t for key, t in existing.items() if key not in by_key}
     changed, new = [], []
-    curve_moves: list[datetime] = []  # close times where the equity curve changes
+    moves: list[datetime] = []  # close times where the curve or a rollup changes
     for key, trip in by_key.items():
         trade = _trade(
             trip,
@@ -278,8 +279,8 @@ def _write_trips(
         if current is None:
             new.append(trade)
         elif any(getattr(current, name) != getattr(trade, name) for name in FIELDS):
-            if (current.closed_at, current.net_pnl) != (trade.closed_at, trade.net_pnl):
-                curve_moves += [current.closed_at, trade.closed_at]
+            # Any field: the rollups sum R, fees, sides and durations, not only the curve's P&L.
+            moves += [current.closed_at, trade.closed_at]
             for name in FIELDS:
                 setattr(current, name, getattr(trade, name))
             changed.append(current)
@@ -290,8 +291,8 @@ def _write_trips(
     if new:
         JournalTrade.objects.bulk_create(new)
     enqueue_excursions(t.id for t in (*new, *changed))  # MAE/MFE from candles, after commit
-    curve_moves += [t.closed_at for t in (*new, *stale.values())]
-    return SeriesResult(created=len(new), updated=len(changed), deleted=len(stale)), min(curve_moves, default=None)
+    moves += [t.closed_at for t in (*new, *stale.values())]
+    return SeriesResult(created=len(new), updated=len(changed), deleted=len(stale)), min(moves, default=None)
 
 
 def update_journal(*, user_id: UUID, exchange_account_id: UUID | None, symbols: Iterable[str]) -> SeriesResult:

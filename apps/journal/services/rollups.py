@@ -1,0 +1,87 @@
+"""The journal's rollups (`JournalRollup`): a user's trades summed per UTC month of closing and
+per value of each analytics dimension, so that the unfiltered analytics (the journal's first
+view, and the one a trader with a long history opens most) add up a few thousand rows instead of
+scanning every trade: at a million trades, every GROUP BY over the trades took over a second.
+
+Invariant, as for the stored curve (services/curve.py, whose `refresh_equity_curve` calls this
+after the curve columns): after every transaction that writes a user's trades, their rollups are
+what summing all of the trades now gives, in their current time zone. A writer passes the
+earliest close time it touched; the months from that one on are summed again (an appended trade
+costs its month's trades, not the history), so a trade that moves, changes or disappears is
+counted where it is now. A change of time zone moves the days and hours: all of it is summed again.
+
+PostgreSQL only: there the one statement below sums every kind from a single read of the
+trades. SQLite, the development database, answers from the trades (analytics.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.db import connection
+
+from apps.core.rows import uuid_param
+from apps.journal.analytics import DURATION_EDGES, R_EDGES, bucket_case, time_zone_of
+
+_MONTH = "CAST(DATE_TRUNC('month', s.closed_at AT TIME ZONE 'UTC') AS DATE)"
+_COLUMNS = (
+    "user_id, month, kind, key, trade_count, win_count, loss_count, gross_pnl, net_pnl, fees, won, lost, "
+    "largest_win, largest_loss, r_total, r_count, max_drawdown, first_closed_at, last_closed_at"
+)
+_SUMS = """COUNT(*), SUM(CASE WHEN s.net_pnl > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN s.net_pnl < 0 THEN 1 ELSE 0 END),
+    SUM(s.gross_pnl), SUM(s.net_pnl), SUM(s.fees),
+    SUM(CASE WHEN s.net_pnl > 0 THEN s.net_pnl ELSE 0 END), SUM(CASE WHEN s.net_pnl < 0 THEN s.net_pnl ELSE 0 END),
+    MAX(CASE WHEN s.net_pnl > 0 THEN s.net_pnl END), MIN(CASE WHEN s.net_pnl < 0 THEN s.net_pnl END),
+    SUM(s.r_multiple), COUNT(s.r_multiple)"""
+
+
+def _keys(time_zone: str) -> list[tuple[str, str, list[str]]]:
+    """Each kind, its key expression over the trades `s`, and the parameters that takes."""
+    day, day_params = connection.ops.datetime_cast_date_sql("s.closed_at", (), time_zone)
+    hour, hour_params = connection.ops.datetime_extract_sql("hour", "s.opened_at", (), time_zone)
+    weekday, weekday_params = connection.ops.datetime_extract_sql("iso_week_day", "s.opened_at", (), time_zone)
+    r_bucket = f"CASE WHEN s.r_multiple IS NULL THEN -1 ELSE {bucket_case('s.r_multiple', R_EDGES)} END"
+    return [
+        ("all", "''", []),
+        ("day", f"CAST({day} AS TEXT)", [*day_params]),
+        ("hour", f"CAST({hour} AS TEXT) || ':' || CAST({weekday} AS TEXT)", [*hour_params, *weekday_params]),
+        ("symbol", "s.symbol", []),
+        ("side", "s.side", []),
+        ("duration", f"CAST({bucket_case('s.duration_seconds', DURATION_EDGES)} AS TEXT)", []),
+        ("r", f"CAST({r_bucket} AS TEXT)", []),
+    ]
+
+
+def refresh_rollups(*, user_id: UUID, since: datetime | None = None) -> None:
+    """Sum `user_id`'s trades again from the UTC month of `since` (all of them when None), in
+    the writer's transaction, under `lock_journal`."""
+    if connection.vendor != "postgresql":
+        return
+    user = uuid_param(user_id)
+    start = None if since is None else since.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    kinds = _keys(time_zone_of(user_id))
+    # The parameters in the order their placeholders come: each kind's SELECT, then the source.
+    selects, params = [], []
+    for kind, key, key_params in kinds:
+        drawdown = "MAX(s.curve_peak - s.curve_equity)" if kind == "all" else "NULL"
+        selects.append(
+            f"SELECT %s, {_MONTH}, %s, {key}, {_SUMS}, {drawdown}, MIN(s.closed_at), MAX(s.closed_at) "  # noqa: S608 - constants; values are parameters
+            "FROM source s GROUP BY 2, 4"
+        )
+        params += [user, kind, *key_params]
+    since_sql = "" if start is None else "AND t.closed_at >= %s"
+    since_params = [] if start is None else [start]
+    months, months_params = ("", []) if start is None else (" AND month >= %s", [start.date()])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM journal_journalrollup WHERE user_id = %s" + months, [user, *months_params])  # noqa: S608 - constants
+        # One read of the trades for every kind: a CTE used more than once is computed once.
+        cursor.execute(
+            f"""WITH source AS (
+                SELECT t.closed_at, t.opened_at, t.symbol, t.side, t.duration_seconds, t.r_multiple,
+                    t.gross_pnl, t.net_pnl, t.fees, t.curve_peak, t.curve_equity
+                FROM journal_journaltrade t WHERE t.user_id = %s {since_sql}
+            )
+            INSERT INTO journal_journalrollup ({_COLUMNS}) {" UNION ALL ".join(selects)}""",  # noqa: S608 - constants; values are parameters
+            [user, *since_params, *params],
+        )
