@@ -1,6 +1,9 @@
 """Journal analytics: each endpoint's numbers from one or two aggregate statements over the
 trades `trade_filter_sql` selects, never a Python loop over trades. Plain SQL that PostgreSQL and
 SQLite both run; days and hours in the trader's time zone through Django's own SQL for them.
+Without filters, what the journal's writer keeps answers instead of a scan of every trade: the
+curve stored on the trades (services/curve.py) and, on PostgreSQL, the per-month rollups
+(services/rollups.py, read in rolled.py); tests check both give what the trades give.
 
 Definitions (tests/journal/test_analytics_properties.py checks each against pandas):
 - A win is a trade whose net P&L is above 0, a loss one below 0; a trade at 0 is neither.

@@ -74,9 +74,11 @@ def filter_options(*, user_id: UUID) -> dict[str, Any]:
         "symbols": _rows("SELECT DISTINCT r.key AS symbol {FROM} ORDER BY r.key", user_id, "symbol"),
         "sides": _rows("SELECT DISTINCT r.key AS side {FROM} ORDER BY r.key", user_id, "side"),
         "tags": fetch_rows(
-            """SELECT g.id, g.name FROM journal_journaltag g WHERE g.user_id = %s AND EXISTS (
+            # LATERAL ... LIMIT 1: one probe per tag; as an EXISTS, PostgreSQL joined every trade.
+            """SELECT g.id, g.name FROM journal_journaltag g CROSS JOIN LATERAL (
                 SELECT 1 FROM journal_journaltradetag x INNER JOIN journal_journaltrade t ON t.id = x.trade_id
-                WHERE x.tag_id = g.id AND t.user_id = %s) ORDER BY g.name, g.id""",
+                WHERE x.tag_id = g.id AND t.user_id = %s LIMIT 1) used
+            WHERE g.user_id = %s ORDER BY g.name, g.id""",
             [user, user],
         ),
         "exchange_accounts": fetch_rows(
