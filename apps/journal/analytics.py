@@ -2,7 +2,7 @@
 trades `trade_filter_sql` selects, never a Python loop over trades. Plain SQL that PostgreSQL and
 SQLite both run; days and hours in the trader's time zone through Django's own SQL for them.
 Without filters, what the journal's writer keeps answers instead of a scan of every trade: the
-curve stored on the trades (services/curve.py) and, on PostgreSQL, the per-month rollups
+curve stored on the trades (services/curve.py) and, on PostgreSQL, the per-day rollups
 (services/rollups.py, read in rolled.py); tests check both give what the trades give.
 
 Definitions (tests/journal/test_analytics_properties.py checks each against pandas):

@@ -267,17 +267,17 @@ class JournalImage(models.Model):
 
 
 class JournalRollup(models.Model):
-    """A user's trades summed per UTC month of closing and per value of one analytics dimension
-    (`kind`, `key`), so the unfiltered analytics add up a few thousand rows instead of scanning a
+    """A user's trades summed per UTC day of closing and per value of one analytics dimension
+    (`kind`, `key`), so the unfiltered analytics add up rows per day instead of scanning a
     history of a million trades (services/rollups.py keeps them; PostgreSQL only).
 
     Kinds: `all` (key ""), `day` and `hour` (the close day, and the opening hour and ISO weekday
     as "H:D", in the trader's time zone), `symbol`, `side`, `duration` and `r` (bucket indexes,
-    -1 for no R). A day or hour cell that straddles two UTC months has a row in each: reads add
-    them up by key."""
+    -1 for no R). A local day that straddles two UTC days has a row in each: reads add them up
+    by key."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
+    closed_day = models.DateField()  # UTC
     kind = models.CharField(max_length=8)
     key = models.CharField(max_length=64, blank=True)
     trade_count = models.BigIntegerField()
@@ -299,9 +299,9 @@ class JournalRollup(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "kind", "key", "month"], name="journal_rollup_cell"),
+            models.UniqueConstraint(fields=["user", "kind", "key", "closed_day"], name="journal_rollup_cell"),
         ]
-        indexes = [models.Index(fields=["user", "month"], name="journal_rollup_month")]
+        indexes = [models.Index(fields=["user", "closed_day"], name="journal_rollup_day")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.key} {self.month} of {self.user_id}"
+        return f"{self.kind} {self.key} {self.closed_day} of {self.user_id}"

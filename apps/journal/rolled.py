@@ -1,6 +1,6 @@
 """The unfiltered analytics from the rollups (services/rollups.py) on PostgreSQL: the same rows
 as analytics.py's statements over the trades give, added up from a user's `JournalRollup` rows
-(a few per month per key) instead of every trade. analytics.py decides when they answer."""
+(a few per day per key) instead of every trade. analytics.py decides when they answer."""
 
 from __future__ import annotations
 

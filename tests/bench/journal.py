@@ -110,8 +110,17 @@ def summary(measured: dict[int, list[tuple[Run, Run]]]) -> None:
             line += f" {endpoint.ms(50):>11.1f} {bare.ms(50):>8.1f} {endpoint.ms(50) / bare.ms(50):>6.2f}"
         growth = f"{p50s[-1] / p50s[0]:.1f}x" if len(p50s) > 1 else "-"
         last_endpoint, last_bare = measured[sizes[-1]][index]
-        ok = last_endpoint.ms(50) / last_bare.ms(50) <= TARGET_RATIO and last_endpoint.ms(50) < TARGET_SECONDS * 1000
-        print(f"{case.name:<20}{line} {growth:>7}  {'ok' if ok else 'MISSED'}")
+        print(f"{case.name:<20}{line} {growth:>7}  {verdict(last_endpoint.ms(50), last_bare.ms(50))}")
+
+
+def verdict(endpoint_ms: float, bare_ms: float) -> str:
+    """The target at the largest size, naming the part missed: over a second, or over the
+    ratio (for a statement of a few ms, that is the request's own fixed cost: auth, DRF, JSON)."""
+    missed = [
+        *(["over 1 s"] if endpoint_ms >= TARGET_SECONDS * 1000 else []),
+        *([f"ratio, +{endpoint_ms - bare_ms:.1f} ms"] if endpoint_ms / bare_ms > TARGET_RATIO else []),
+    ]
+    return "ok" if not missed else "MISSED: " + "; ".join(missed)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

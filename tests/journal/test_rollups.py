@@ -128,7 +128,7 @@ def test_a_new_default_stop_moves_trades_between_r_buckets(api, user, auth):
 
 
 def test_a_new_time_zone_moves_the_days_and_hours(api, user, auth):
-    # Closed at 23:30 UTC on 31 January: 1 February in Berlin, in the next UTC month's rollup too.
+    # Closed at 23:30 UTC on 31 January (its rollup's UTC day): 1 February in Berlin.
     JournalTradeFactory(user=user, opened_at=datetime(2026, 1, 31, 22, tzinfo=UTC),
                         closed_at=datetime(2026, 1, 31, 23, 30, tzinfo=UTC))  # fmt: skip
     assert [d["date"] for d in api.get(f"{URL}/daily-pnl", **auth).json()["data"]] == ["2026-01-31"]

@@ -1,14 +1,14 @@
-"""The journal's rollups (`JournalRollup`): a user's trades summed per UTC month of closing and
+"""The journal's rollups (`JournalRollup`): a user's trades summed per UTC day of closing and
 per value of each analytics dimension, so that the unfiltered analytics (the journal's first
-view, and the one a trader with a long history opens most) add up a few thousand rows instead of
+view, and the one a trader with a long history opens most) add up rows per day instead of
 scanning every trade: at a million trades, every GROUP BY over the trades took over a second.
 
 Invariant, as for the stored curve (services/curve.py, whose `refresh_equity_curve` calls this
 after the curve columns): after every transaction that writes a user's trades, their rollups are
 what summing all of the trades now gives, in their current time zone. A writer passes the
-earliest close time it touched; the months from that one on are summed again (an appended trade
-costs its month's trades, not the history), so a trade that moves, changes or disappears is
-counted where it is now. A change of time zone moves the days and hours: all of it is summed again.
+earliest close time it touched, and the UTC days from that one on are summed again: an appended
+trade costs its day's trades, not the history, and a trade that moves, changes or disappears is
+counted where it is now. A change of time zone moves the days and hours: all is summed again.
 
 PostgreSQL only: there the one statement below sums every kind from a single read of the
 trades. SQLite, the development database, answers from the trades (analytics.py).
@@ -24,9 +24,9 @@ from django.db import connection
 from apps.core.rows import uuid_param
 from apps.journal.analytics import DURATION_EDGES, R_EDGES, bucket_case, time_zone_of
 
-_MONTH = "CAST(DATE_TRUNC('month', s.closed_at AT TIME ZONE 'UTC') AS DATE)"
+_DAY = "CAST(s.closed_at AT TIME ZONE 'UTC' AS DATE)"
 _COLUMNS = (
-    "user_id, month, kind, key, trade_count, win_count, loss_count, gross_pnl, net_pnl, fees, won, lost, "
+    "user_id, closed_day, kind, key, trade_count, win_count, loss_count, gross_pnl, net_pnl, fees, won, lost, "
     "largest_win, largest_loss, r_total, r_count, max_drawdown, first_closed_at, last_closed_at"
 )
 _SUMS = """COUNT(*), SUM(CASE WHEN s.net_pnl > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN s.net_pnl < 0 THEN 1 ELSE 0 END),
@@ -54,27 +54,27 @@ def _keys(time_zone: str) -> list[tuple[str, str, list[str]]]:
 
 
 def refresh_rollups(*, user_id: UUID, since: datetime | None = None) -> None:
-    """Sum `user_id`'s trades again from the UTC month of `since` (all of them when None), in
-    the writer's transaction, under `lock_journal`."""
+    """Sum `user_id`'s trades again from the UTC day of `since` (all of them when None), in the
+    writer's transaction, under `lock_journal`."""
     if connection.vendor != "postgresql":
         return
     user = uuid_param(user_id)
-    start = None if since is None else since.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = None if since is None else since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     kinds = _keys(time_zone_of(user_id))
     # The parameters in the order their placeholders come: each kind's SELECT, then the source.
     selects, params = [], []
     for kind, key, key_params in kinds:
         drawdown = "MAX(s.curve_peak - s.curve_equity)" if kind == "all" else "NULL"
         selects.append(
-            f"SELECT %s, {_MONTH}, %s, {key}, {_SUMS}, {drawdown}, MIN(s.closed_at), MAX(s.closed_at) "  # noqa: S608 - constants; values are parameters
+            f"SELECT %s, {_DAY}, %s, {key}, {_SUMS}, {drawdown}, MIN(s.closed_at), MAX(s.closed_at) "  # noqa: S608 - constants; values are parameters
             "FROM source s GROUP BY 2, 4"
         )
         params += [user, kind, *key_params]
     since_sql = "" if start is None else "AND t.closed_at >= %s"
     since_params = [] if start is None else [start]
-    months, months_params = ("", []) if start is None else (" AND month >= %s", [start.date()])
+    days, days_params = ("", []) if start is None else (" AND closed_day >= %s", [start.date()])
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM journal_journalrollup WHERE user_id = %s" + months, [user, *months_params])  # noqa: S608 - constants
+        cursor.execute("DELETE FROM journal_journalrollup WHERE user_id = %s" + days, [user, *days_params])  # noqa: S608 - constants
         # One read of the trades for every kind: a CTE used more than once is computed once.
         cursor.execute(
             f"""WITH source AS (
