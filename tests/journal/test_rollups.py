@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.journal.api.analytics import ENDPOINTS
-from apps.journal.models import JournalRollup
+from apps.journal.models import JournalRollup, JournalSettings
 from apps.journal.services.journal_settings import update_journal_settings
 from apps.journal.services.rollups import refresh_rollups
 from apps.journal.services.updates import update_journal_series
 from apps.trades.models import Fill
+from tests.accounts.factories import sign_in
 from tests.exchanges.factories import ExchangeAccountFactory
 from tests.journal.factories import JournalTagFactory, JournalTradeFactory
 
@@ -138,6 +139,22 @@ def test_a_new_time_zone_moves_the_days_and_hours(api, user, auth):
     assert [d["date"] for d in api.get(f"{URL}/daily-pnl", **auth).json()["data"]] == ["2026-02-01"]
     hours = api.get(f"{URL}/time-distribution", **auth).json()["by_hour"]
     assert [h["hour"] for h in hours if h["trade_count"]] == [23]
+    assert_fresh(user)
+
+
+def test_an_admin_changing_the_time_zone_moves_the_days_too(client, admin_user, api, user, auth):
+    JournalTradeFactory(user=user, opened_at=datetime(2026, 1, 31, 22, tzinfo=UTC),
+                        closed_at=datetime(2026, 1, 31, 23, 30, tzinfo=UTC))  # fmt: skip
+    client.cookies["auth_token"] = sign_in(admin_user).access_token
+    settings_row = JournalSettings.objects.create(user=user)  # UTC
+
+    response = client.post(
+        f"/admin/journal/journalsettings/{settings_row.pk}/change/",
+        {"user": str(user.pk), "default_stop_percent": "1", "time_zone": "Europe/Berlin"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [d["date"] for d in api.get(f"{URL}/daily-pnl", **auth).json()["data"]] == ["2026-02-01"]
     assert_fresh(user)
 
 
