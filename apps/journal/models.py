@@ -264,3 +264,28 @@ class JournalImage(models.Model):
 
     def __str__(self) -> str:
         return self.file
+
+
+# Trades per block of the stored equity curve (JournalCurveBlock).
+CURVE_BLOCK = 64
+
+
+class JournalCurveBlock(models.Model):
+    """The lowest and highest point of each run of `CURVE_BLOCK` trades of a trader's stored
+    equity curve, `block` holding the trades whose `curve_seq` is block * CURVE_BLOCK + 1 ..
+    (block + 1) * CURVE_BLOCK (the earliest of equal points): a thinned curve of a long history
+    reads these instead of every trade (apps/journal/analytics.py). Kept with the curve by
+    apps/journal/services/curve.py."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_curve_blocks")
+    block = models.IntegerField()
+    low_seq = models.BigIntegerField()
+    low_equity = signed_amount_field()
+    high_seq = models.BigIntegerField()
+    high_equity = signed_amount_field()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "block"], name="journal_curve_block_unique")]
+
+    def __str__(self) -> str:
+        return f"curve block {self.block} of {self.user_id}"
