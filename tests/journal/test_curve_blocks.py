@@ -1,7 +1,8 @@
 """The curve blocks (the lowest and highest point of each 64 positions of the stored equity
 curve, apps/journal/services/curve.py) are, after every refresh, what a recomputation from the
-trades gives. P&Ls are whole numbers: SQLite keeps NUMERIC as doubles, exact for them, and ties
-between equal points are frequent."""
+trades gives; and a long curve thinned from them is the pandas-side reference's
+(test_analytics_properties.thinned). P&Ls are whole numbers: SQLite keeps NUMERIC as doubles,
+exact for them, and ties between equal points are frequent."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from apps.journal.models import CURVE_BLOCK, JournalCurveBlock, JournalTrade
 from apps.journal.services.curve import refresh_equity_curve
 from apps.trades.models import Fill
 from tests.exchanges.factories import ExchangeAccountFactory
+from tests.journal.test_analytics_properties import thinned
 
 pytestmark = pytest.mark.django_db
 START = datetime(2026, 1, 1, tzinfo=UTC)
+URL = "/api/v1/journal/analytics/equity-curve"
 
 
 def add_trades(user, closes: list[datetime], pnls: list[int]) -> None:
@@ -140,3 +143,36 @@ def test_the_blocks_are_each_users_own(user, stranger):
     add_trades(stranger, hours(0, 70), random_pnls(70, 7))
     assert stored_blocks(user) == expected_blocks(user)
     assert stored_blocks(stranger) == expected_blocks(stranger)
+
+
+def thinned_curve(api, auth, max_points: int) -> list[tuple[str, Decimal]]:
+    body = api.get(URL, {"max_points": max_points}, **auth).json()
+    return [(p["trade_id"], Decimal(p["cumulative_pnl"])) for p in body["data"]]
+
+
+def reference(user, max_points: int) -> list[tuple[str, Decimal]]:
+    return [(p["trade_id"], p["cumulative_pnl"]) for p in thinned(points(user), max_points)]
+
+
+def test_a_long_curve_is_thinned_by_whole_blocks_as_the_reference_says(api, user, auth):
+    add_trades(user, hours(0, 3000), random_pnls(3000, 8))
+    # 9 runs; 3000 >= 64 * 9, so runs of 64 * ceil(3000 / 576) = 384 trades: 8 of them.
+    curve = thinned_curve(api, auth, 20)
+    assert curve == reference(user, 20)
+    assert len(curve) <= 2 + 2 * 8
+    for max_points in (4, 7, 100, 2000):
+        assert thinned_curve(api, auth, max_points) == reference(user, max_points), max_points
+
+
+@pytest.mark.parametrize("total", [575, 576, 577, 640, 641])
+def test_a_curve_about_64_runs_long_is_thinned_as_the_reference_says(api, user, auth, total):
+    # max_points 20: 9 runs, so 576 trades is where the runs become whole blocks.
+    add_trades(user, hours(0, total), random_pnls(total, total))
+    assert thinned_curve(api, auth, 20) == reference(user, 20)
+
+
+def test_a_curve_of_equal_points_keeps_the_earliest_of_each_run(api, user, auth):
+    add_trades(user, hours(0, 1000), [0] * 1000)
+    position = {p["trade_id"]: n for n, p in enumerate(points(user), 1)}
+    # 3 runs, whole blocks from 192 trades on: 64 * ceil(1000 / 192) = 384 trades each.
+    assert [position[trade_id] for trade_id, _ in thinned_curve(api, auth, 8)] == [1, 385, 769, 1000]
