@@ -16,10 +16,14 @@ Definitions (tests/journal/test_analytics_properties.py checks each against pand
   at 0 before the first trade (so a first losing trade is a drawdown).
 - equity-curve: every trade in close order (closed_at, then id) with its net P&L and the
   cumulative net P&L up to and including it (a window function). Past `max_points` trades the
-  curve is thinned in SQL, each point still exact: the trades are cut by position into
-  (max_points - 2) // 2 equal runs, and of each run the lowest and the highest point are kept
+  curve is thinned in SQL, each point still exact: the N trades, at positions n = 1..N, are cut
+  into runs of consecutive positions, and of each run the lowest and the highest point are kept
   (the earliest of equal ones), with the first and the last trade, so no drawdown or peak a
-  chart would show is hidden; `total_points` says how many trades the curve has.
+  chart would show is hidden; `total_points` says how many trades the curve has. With
+  R = (max_points - 2) // 2, trade n is in run (n - 1) * R // N (R equal runs); but on the
+  unfiltered curve, once N >= 64 * R, in run (n - 1) // B with B = 64 * ceil(N / (64 * R)) (at
+  most R runs of B trades, the last shorter): whole blocks of 64 positions of the stored curve,
+  so the thinning reads N / 64 stored block extremes instead of N trades.
 - daily-pnl: per calendar day of closing in the trader's time zone, days without trades left out.
 - symbol-breakdown: per symbol, by net P&L (highest first), then symbol.
 - duration-profit: per bucket of time held, [min_seconds, max_seconds), every bucket listed.
@@ -41,7 +45,7 @@ from django.db import connection
 
 from apps.core.rows import Row, fetch_rows, fetch_value, uuid_param
 from apps.journal import rolled
-from apps.journal.models import JournalSettings
+from apps.journal.models import CURVE_BLOCK, JournalSettings
 from apps.journal.selectors import TradeFilters, trade_filter_sql
 
 _CONTEXT = Context(prec=60, rounding=ROUND_HALF_EVEN)
@@ -155,7 +159,9 @@ _POINT = "t.id AS trade_id, t.closed_at, t.net_pnl, t.curve_equity AS cumulative
 
 
 def stored_equity_curve(*, user_id: UUID, max_points: int) -> list[Row]:
-    """The unfiltered curve from the stored columns: the same points as the window above."""
+    """The unfiltered curve from the stored columns: the same points as the window above up to
+    CURVE_BLOCK * runs trades, whole blocks of the stored curve per run past it (see the module
+    docstring)."""
     user = uuid_param(user_id)
     total = fetch_value("SELECT COALESCE(MAX(t.curve_seq), 0) FROM journal_journaltrade t WHERE t.user_id = %s", [user])
     if total <= max_points:
@@ -165,8 +171,8 @@ def stored_equity_curve(*, user_id: UUID, max_points: int) -> list[Row]:
         )
     else:
         runs = max(1, (max_points - 2) // 2)
-        if connection.vendor == "postgresql":
-            kept, kept_params = _pg_run_extremes(user, runs=runs, total=total)
+        if total >= CURVE_BLOCK * runs:
+            kept, kept_params = _block_run_extremes(user, runs=runs, total=total)
         else:
             kept = f"""runs AS (
                 SELECT t.curve_seq AS n, t.curve_equity AS cumulative_pnl, (t.curve_seq - 1) * %s / %s AS run
@@ -186,19 +192,24 @@ def stored_equity_curve(*, user_id: UUID, max_points: int) -> list[Row]:
     return rows
 
 
-def _pg_run_extremes(user: Any, *, runs: int, total: int) -> tuple[str, list[Any]]:
-    """`kept` for PostgreSQL: run r holds the positions n with (n - 1) * runs / total = r, that is
-    ceil(r * total / runs) + 1 .. ceil((r + 1) * total / runs); each run's lowest and highest
-    point are two short index-only range reads of (user, curve_seq), instead of grouping (and
-    sorting) all the trades by run."""
-    bounds = "t.curve_seq BETWEEN (g.run * %s + %s - 1) / %s + 1 AND ((g.run + 1) * %s + %s - 1) / %s"
-    pick = f"SELECT t.curve_seq {FROM} WHERE t.user_id = %s AND {bounds} ORDER BY t.curve_equity {{}}, t.curve_seq"
-    one = [user, total, runs, runs, total, runs, runs]
-    sql = f"""kept AS (
-        SELECT ({pick.format("ASC")} LIMIT 1) AS low_n, ({pick.format("DESC")} LIMIT 1) AS high_n
-        FROM generate_series(0, %s - 1) AS g(run)
-    )"""  # noqa: S608 - values are parameters
-    return sql, [*one, *one, runs]
+def _block_run_extremes(user: Any, *, runs: int, total: int) -> tuple[str, list[Any]]:
+    """`kept` from the curve blocks (models.JournalCurveBlock): run r holds blocks r * k ..
+    (r + 1) * k - 1 with k = ceil(total / (CURVE_BLOCK * runs)); its lowest point is the lowest
+    of its blocks' lows, the earliest of equal ones (each block's low is its own earliest), and
+    so its highest. A pass over total / CURVE_BLOCK rows instead of every trade."""
+    per_run = -(-total // (CURVE_BLOCK * runs))
+    sql = """blocks AS (
+        SELECT b.block / %s AS run, b.low_seq, b.low_equity, b.high_seq, b.high_equity
+        FROM journal_journalcurveblock b WHERE b.user_id = %s
+    ), extremes AS (
+        SELECT run, MIN(low_equity) AS low, MAX(high_equity) AS high FROM blocks GROUP BY run
+    ), kept AS (
+        SELECT MIN(CASE WHEN b.low_equity = x.low THEN b.low_seq END) AS low_n,
+            MIN(CASE WHEN b.high_equity = x.high THEN b.high_seq END) AS high_n
+        FROM blocks b INNER JOIN extremes x ON x.run = b.run
+        GROUP BY b.run
+    )"""
+    return sql, [per_run, user]
 
 
 _SUM_KEYS = ("trade_count", "win_count", "gross_pnl", "fees", "net_pnl")

@@ -266,6 +266,34 @@ class JournalImage(models.Model):
         return self.file
 
 
+# Trades per block of the stored equity curve (JournalCurveBlock).
+CURVE_BLOCK = 64
+
+
+class JournalCurveBlock(models.Model):
+    """The lowest and highest point of each run of `CURVE_BLOCK` trades of a trader's stored
+    equity curve, `block` holding the trades whose `curve_seq` is block * CURVE_BLOCK + 1 ..
+    (block + 1) * CURVE_BLOCK (the earliest of equal points): a thinned curve of a long history
+    reads these instead of every trade (apps/journal/analytics.py). Kept with the curve by
+    apps/journal/services/curve.py."""
+
+    # No index of its own: the unique (user, block) serves it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journal_curve_blocks", db_index=False
+    )
+    block = models.IntegerField()
+    low_seq = models.BigIntegerField()
+    low_equity = signed_amount_field()
+    high_seq = models.BigIntegerField()
+    high_equity = signed_amount_field()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "block"], name="journal_curve_block_unique")]
+
+    def __str__(self) -> str:
+        return f"curve block {self.block} of {self.user_id}"
+
+
 class JournalRollup(models.Model):
     """A user's trades summed per UTC day of closing and per value of one analytics dimension
     (`kind`, `key`), so the unfiltered analytics add up rows per day instead of scanning a
@@ -276,7 +304,8 @@ class JournalRollup(models.Model):
     -1 for no R). A local day that straddles two UTC days has a row in each: reads add them up
     by key."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique cell's (user, ...) serves it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     closed_day = models.DateField()  # UTC
     kind = models.CharField(max_length=8)
     key = models.CharField(max_length=64, blank=True)

@@ -295,15 +295,18 @@ def test_every_endpoint_matches_the_pandas_reference(api, user, auth, rows, quer
 
 
 def thinned(points: list[dict], max_points: int) -> list[dict]:
-    """The reference's downsampling: all points up to max_points; past it the first, the last,
-    and the lowest and highest (earliest of equal ones) of each of (max_points - 2) // 2 runs."""
+    """The reference's downsampling of the unfiltered curve: all points up to max_points; past
+    it the first, the last, and the lowest and highest (earliest of equal ones) of each run,
+    R = (max_points - 2) // 2 equal runs, or from 64 * R points on, runs of B = 64 * ceil(N / (64 * R))
+    points (the last shorter)."""
     total = len(points)
     if total <= max_points:
         return points
     runs = max(1, (max_points - 2) // 2)
+    size = 64 * -(-total // (64 * runs))
     by_run: dict[int, list[int]] = {}
     for index in range(total):
-        by_run.setdefault(index * runs // total, []).append(index)
+        by_run.setdefault(index // size if total >= 64 * runs else index * runs // total, []).append(index)
     kept = {0, total - 1}
     for indexes in by_run.values():
         values = [D(points[i]["cumulative_pnl"]) for i in indexes]

@@ -51,8 +51,9 @@ EQUITY_CURVE_PARAMETERS = [
         {"type": "integer", "minimum": 4, "maximum": 100_000},
         description=(
             f"At most this many points (4 to 100000, default {EQUITY_CURVE_MAX_POINTS}). A longer curve keeps "
-            "the first and last trade and the lowest and highest point of each of (max_points - 2) / 2 equal runs "
-            "of trades; every point's cumulative P&L stays exact."
+            "the first and last trade and the lowest and highest point of each of at most (max_points - 2) / 2 "
+            "runs of consecutive trades (equal runs; on a long unfiltered curve, runs of whole blocks of 64 "
+            "trades); every point's cumulative P&L stays exact."
         ),
     )
 ]

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('max_drawdown', models.DecimalField(decimal_places=18, max_digits=60, null=True)),
                 ('first_closed_at', models.DateTimeField()),
                 ('last_closed_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', db_index=False, to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'indexes': [models.Index(fields=['user', 'closed_day'], name='journal_rollup_day')],
