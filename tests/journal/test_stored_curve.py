@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +43,10 @@ def stored_curve(user) -> list[tuple[int, Decimal, Decimal]]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(fill_rows, max_size=24), seed=st.integers(0, 2**32))
 def test_the_stored_curve_follows_fills_of_two_accounts_arriving_in_any_order(user, rows, seed):
+    if connection.vendor != "postgresql":
+        # SQLite keeps NUMERIC as binary floats: fee conversions like 0.001 BTC at 101.5 differ
+        # from the Decimal reference in the last digits. The exact comparison is PostgreSQL's.
+        pytest.skip("exact Decimal comparison: PostgreSQL only")
     accounts = [ExchangeAccountFactory(user=user), ExchangeAccountFactory(user=user)]
     # The same rows on both accounts, the second's half an hour later, so their trades interleave.
     later = fills_of(accounts[1], rows)
