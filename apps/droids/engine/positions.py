@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from math import isqrt
 
 from django.conf import settings
 
@@ -104,19 +105,36 @@ def _spend_gas(droid: Droid, wei: int) -> None:
     droid.gas_spent_eth += Decimal(wei) / WEI_PER_ETH
 
 
-def _at_least(amount: int) -> int:
-    return amount * (10_000 - settings.DROID_MINT_SLIPPAGE_BPS) // 10_000
+def mint_minimums(planned: PlannedPosition, sqrt_price_x96: int) -> tuple[int, int]:
+    """The least of each token a mint of `planned` may use and still count as the one planned:
+    what the position manager would take of the planned amounts were the price
+    DROID_MINT_SLIPPAGE_BPS lower or higher (as the Uniswap SDK's `mintAmountsWithSlippage`).
+    A flat cut of each amount instead refused mints near a range's edge, where a 0.1% move of
+    the price changes the mix of the two tokens by far more than 1%."""
+    bps = settings.DROID_MINT_SLIPPAGE_BPS
+    sqrt_a, sqrt_b = v3math.sqrt_ratio_at_tick(planned.tick_lower), v3math.sqrt_ratio_at_tick(planned.tick_upper)
+    least = [planned.amount0, planned.amount1]
+    for factor in (10_000 - bps, 10_000 + bps):
+        moved = sqrt_price_x96 * isqrt((factor << 192) // 10_000) >> 96
+        liquidity = v3math.liquidity_for_amounts(moved, sqrt_a, sqrt_b, planned.amount0, planned.amount1)
+        used = v3math.amounts_for_liquidity(moved, sqrt_a, sqrt_b, liquidity)
+        least = [min(old, new) for old, new in zip(least, used, strict=True)]
+    return least[0], least[1]
 
 
-def mint_ladder(*, droid: Droid, chain: DroidChain, plan: list[PlannedPosition], now: datetime) -> list[DroidBot]:
+def mint_ladder(
+    *, droid: Droid, chain: DroidChain, plan: list[PlannedPosition], sqrt_price_x96: int, now: datetime
+) -> list[DroidBot]:
     """Approve what the ladder needs, then mint its positions one by one, a bot row per mint.
-    The minimum amounts allow DROID_MINT_SLIPPAGE_BPS of price movement since the plan."""
+    The minimum amounts allow DROID_MINT_SLIPPAGE_BPS of price movement from `sqrt_price_x96`,
+    the price the plan was made at (`mint_minimums`)."""
     pool, fees = droid.pool, fees_for(droid)
     for token, needed in ((pool.token0, sum(p.amount0 for p in plan)), (pool.token1, sum(p.amount1 for p in plan))):
         if needed and (sent := chain.ensure_allowance(token, needed, fees)):
             _spend_gas(droid, sent.gas_fee_wei)
     bots = []
     for planned in plan:
+        amount0_min, amount1_min = mint_minimums(planned, sqrt_price_x96)
         minted = chain.mint(
             token0=pool.token0,
             token1=pool.token1,
@@ -125,8 +143,8 @@ def mint_ladder(*, droid: Droid, chain: DroidChain, plan: list[PlannedPosition],
             tick_upper=planned.tick_upper,
             amount0=planned.amount0,
             amount1=planned.amount1,
-            amount0_min=_at_least(planned.amount0),
-            amount1_min=_at_least(planned.amount1),
+            amount0_min=amount0_min,
+            amount1_min=amount1_min,
             fees=fees,
         )
         _spend_gas(droid, minted.gas_fee_wei)

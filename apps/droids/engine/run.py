@@ -152,14 +152,18 @@ def _act(droid: Droid, chain, reading, price: Decimal, prices, now) -> tuple[str
     held = list(droid.bots.filter(status=BotStatus.ACTIVE).order_by("tick_lower"))
     plan = positions.plan_for(droid, reading, prices)
     if not held:
-        bots = positions.mint_ladder(droid=droid, chain=chain, plan=plan, now=now)
+        bots = positions.mint_ladder(
+            droid=droid, chain=chain, plan=plan, sqrt_price_x96=reading.sqrt_price_x96, now=now
+        )
         return RunOutcome.MINTED, "; ".join([*notes, f"minted {len(bots)} positions"])
     held_ranges = {(b.tick_lower, b.tick_upper) for b in held}
     planned_ranges = {(p.tick_lower, p.tick_upper) for p in plan}
     if held_ranges < planned_ranges:
         # A run that failed part way through minting left part of this very ladder: finish it.
         missing = [p for p in plan if (p.tick_lower, p.tick_upper) not in held_ranges]
-        bots = positions.mint_ladder(droid=droid, chain=chain, plan=missing, now=now)
+        bots = positions.mint_ladder(
+            droid=droid, chain=chain, plan=missing, sqrt_price_x96=reading.sqrt_price_x96, now=now
+        )
         return RunOutcome.MINTED, "; ".join([*notes, f"completed the ladder: minted {len(bots)} missing positions"])
     pool = droid.pool
     decimals = (pool.token0_decimals, pool.token1_decimals)
@@ -183,7 +187,7 @@ def _act(droid: Droid, chain, reading, price: Decimal, prices, now) -> tuple[str
         return RunOutcome.IN_RANGE, "; ".join([*notes, reason])
     # Closing pays tokens back to the wallet without moving the pool's price: the plan stands.
     closed = positions.close_bots(droid=droid, chain=chain, now=now)
-    bots = positions.mint_ladder(droid=droid, chain=chain, plan=plan, now=now)
+    bots = positions.mint_ladder(droid=droid, chain=chain, plan=plan, sqrt_price_x96=reading.sqrt_price_x96, now=now)
     return RunOutcome.REBALANCED, "; ".join([*notes, f"{decision.reason}: closed {closed}, minted {len(bots)}"])
 
 
