@@ -50,7 +50,10 @@ def test_redoc_renders_the_api_under_the_policy(browser_and_csp: tuple[Browser, 
     page.goto(f"{live_server.url}/api/redoc/")
     expect(page.locator("h1").first).to_contain_text("HavenCap", timeout=20_000)
     page.get_by_role("textbox", name="Search").fill("trades")
-    expect(page.locator("[data-role='search:results'], .search-results, [role='search'] li").first).to_be_visible()
+    # The search index is built in the background over the whole schema: seconds on a busy machine.
+    expect(page.locator("[data-role='search:results'], .search-results, [role='search'] li").first).to_be_visible(
+        timeout=20_000
+    )
     page.screenshot(path=SCREENSHOTS / "csp-redoc.png")  # the first screen: the whole page is metres long
     # Redoc's footer links to Redocly with a logo from their CDN; the policy keeps it out (the
     # link's text stays). Nothing else may be refused.
