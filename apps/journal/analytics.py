@@ -85,7 +85,7 @@ def _rolled(filters: TradeFilters) -> bool:
     return _unfiltered(filters) and connection.vendor == "postgresql"
 
 
-_TOTALS = f"""COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
+TOTALS = f"""COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
     SUM(CASE WHEN t.net_pnl < 0 THEN 1 ELSE 0 END) AS loss_count,
     SUM(t.gross_pnl) AS gross_pnl, SUM(t.net_pnl) AS net_pnl, SUM(t.fees) AS fees,
     SUM(CASE WHEN t.net_pnl > 0 THEN t.net_pnl ELSE 0 END) AS won,
@@ -93,6 +93,8 @@ _TOTALS = f"""COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
     MAX(CASE WHEN t.net_pnl > 0 THEN t.net_pnl END) AS largest_win,
     MIN(CASE WHEN t.net_pnl < 0 THEN t.net_pnl END) AS largest_loss,
     SUM(t.r_multiple) AS r_total, COUNT(t.r_multiple) AS r_count"""
+# The largest fall below the running peak, from the curve stored on the trades (services/curve.py).
+STORED_DRAWDOWN = "MAX(t.curve_peak - t.curve_equity)"
 
 
 def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
@@ -102,10 +104,10 @@ def overview(*, user_id: UUID, filters: TradeFilters) -> Row:
     if _unfiltered(filters):
         # One scan: the stored running peak makes the drawdown one more aggregate.
         return fetch_rows(
-            f"SELECT {_TOTALS}, MAX(t.curve_peak - t.curve_equity) AS max_drawdown {FROM} {where}",
+            f"SELECT {TOTALS}, {STORED_DRAWDOWN} AS max_drawdown {FROM} {where}",
             params,
         )[0]
-    totals = fetch_rows(f"SELECT {_TOTALS} {FROM} {where}", params)[0]
+    totals = fetch_rows(f"SELECT {TOTALS} {FROM} {where}", params)[0]
     # The running peak counts the 0 the curve starts from.
     drawdown = fetch_rows(
         f"""SELECT MAX(CASE WHEN d.peak > 0 THEN d.peak ELSE 0 END - d.equity) AS max_drawdown FROM (

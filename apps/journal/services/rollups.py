@@ -22,33 +22,28 @@ from uuid import UUID
 from django.db import connection
 
 from apps.core.rows import uuid_param
-from apps.journal.analytics import DURATION_EDGES, R_EDGES, bucket_case, time_zone_of
+from apps.journal.analytics import DURATION_EDGES, R_EDGES, STORED_DRAWDOWN, TOTALS, bucket_case, time_zone_of
 
-_DAY = "CAST(s.closed_at AT TIME ZONE 'UTC' AS DATE)"
+_DAY = "CAST(t.closed_at AT TIME ZONE 'UTC' AS DATE)"
 _COLUMNS = (
     "user_id, closed_day, kind, key, trade_count, win_count, loss_count, gross_pnl, net_pnl, fees, won, lost, "
     "largest_win, largest_loss, r_total, r_count, max_drawdown, first_closed_at, last_closed_at"
 )
-_SUMS = """COUNT(*), SUM(CASE WHEN s.net_pnl > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN s.net_pnl < 0 THEN 1 ELSE 0 END),
-    SUM(s.gross_pnl), SUM(s.net_pnl), SUM(s.fees),
-    SUM(CASE WHEN s.net_pnl > 0 THEN s.net_pnl ELSE 0 END), SUM(CASE WHEN s.net_pnl < 0 THEN s.net_pnl ELSE 0 END),
-    MAX(CASE WHEN s.net_pnl > 0 THEN s.net_pnl END), MIN(CASE WHEN s.net_pnl < 0 THEN s.net_pnl END),
-    SUM(s.r_multiple), COUNT(s.r_multiple)"""
 
 
 def _keys(time_zone: str) -> list[tuple[str, str, list[str]]]:
-    """Each kind, its key expression over the trades `s`, and the parameters that takes."""
-    day, day_params = connection.ops.datetime_cast_date_sql("s.closed_at", (), time_zone)
-    hour, hour_params = connection.ops.datetime_extract_sql("hour", "s.opened_at", (), time_zone)
-    weekday, weekday_params = connection.ops.datetime_extract_sql("iso_week_day", "s.opened_at", (), time_zone)
-    r_bucket = f"CASE WHEN s.r_multiple IS NULL THEN -1 ELSE {bucket_case('s.r_multiple', R_EDGES)} END"
+    """Each kind, its key expression over the trades `t`, and the parameters that takes."""
+    day, day_params = connection.ops.datetime_cast_date_sql("t.closed_at", (), time_zone)
+    hour, hour_params = connection.ops.datetime_extract_sql("hour", "t.opened_at", (), time_zone)
+    weekday, weekday_params = connection.ops.datetime_extract_sql("iso_week_day", "t.opened_at", (), time_zone)
+    r_bucket = f"CASE WHEN t.r_multiple IS NULL THEN -1 ELSE {bucket_case('t.r_multiple', R_EDGES)} END"
     return [
         ("all", "''", []),
         ("day", f"CAST({day} AS TEXT)", [*day_params]),
         ("hour", f"CAST({hour} AS TEXT) || ':' || CAST({weekday} AS TEXT)", [*hour_params, *weekday_params]),
-        ("symbol", "s.symbol", []),
-        ("side", "s.side", []),
-        ("duration", f"CAST({bucket_case('s.duration_seconds', DURATION_EDGES)} AS TEXT)", []),
+        ("symbol", "t.symbol", []),
+        ("side", "t.side", []),
+        ("duration", f"CAST({bucket_case('t.duration_seconds', DURATION_EDGES)} AS TEXT)", []),
         ("r", f"CAST({r_bucket} AS TEXT)", []),
     ]
 
@@ -64,10 +59,10 @@ def refresh_rollups(*, user_id: UUID, since: datetime | None = None) -> None:
     # The parameters in the order their placeholders come: each kind's SELECT, then the source.
     selects, params = [], []
     for kind, key, key_params in kinds:
-        drawdown = "MAX(s.curve_peak - s.curve_equity)" if kind == "all" else "NULL"
+        drawdown = STORED_DRAWDOWN if kind == "all" else "NULL"
         selects.append(
-            f"SELECT %s, {_DAY}, %s, {key}, {_SUMS}, {drawdown}, MIN(s.closed_at), MAX(s.closed_at) "  # noqa: S608 - constants; values are parameters
-            "FROM source s GROUP BY 2, 4"
+            f"SELECT %s, {_DAY}, %s, {key}, {TOTALS}, {drawdown}, MIN(t.closed_at), MAX(t.closed_at) "  # noqa: S608 - constants; values are parameters
+            "FROM source t GROUP BY 2, 4"
         )
         params += [user, kind, *key_params]
     since_sql = "" if start is None else "AND t.closed_at >= %s"
