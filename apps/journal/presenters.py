@@ -162,11 +162,6 @@ def present_equity_point(row: Row) -> dict[str, Any]:
     }
 
 
-def present_day(row: Row) -> dict[str, Any]:
-    day = row["day"]
-    return {"date": day if isinstance(day, str) else day.isoformat(), **_sums(row)}
-
-
 def present_symbol(row: Row) -> dict[str, Any]:
     return {"symbol": row["symbol"], **_sums(row), "win_rate": _ratio(row["win_count"], row["trade_count"])}
 

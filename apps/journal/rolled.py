@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from apps.core.rows import Row, fetch_rows, uuid_param
+from apps.core.rows import Row, amount_text, fetch_rows, uuid_param
 
 FROM = "FROM journal_journalrollup r WHERE r.user_id = %s AND r.kind = %s"
 _COUNT = "COALESCE(CAST(SUM(r.{0}) AS BIGINT), 0) AS {0}"
@@ -34,7 +34,14 @@ def overview(*, user_id: UUID) -> Row:
 
 
 def daily_pnl(*, user_id: UUID) -> list[Row]:
-    return _rows(f"SELECT CAST(r.key AS DATE) AS day, {_SUMS} {{FROM}} GROUP BY r.key ORDER BY r.key", user_id, "day")
+    """The days as the API writes them (analytics.daily_pnl)."""
+    money = ", ".join(f"{amount_text(f'SUM(r.{name})')} AS {name}" for name in ("gross_pnl", "fees", "net_pnl"))
+    return _rows(
+        f"""SELECT r.key AS date, {_COUNT.format("trade_count")}, {_COUNT.format("win_count")}, {money}
+            {{FROM}} GROUP BY r.key ORDER BY r.key""",
+        user_id,
+        "day",
+    )
 
 
 def symbol_breakdown(*, user_id: UUID) -> list[Row]:

@@ -97,12 +97,12 @@ def measure(case: Case, *, size: int, client, headers: dict, args: argparse.Name
     return runs[ENDPOINT], runs[BARE]
 
 
-def summary(measured: dict[int, list[tuple[Run, Run]]]) -> None:
+def summary(measured: dict[int, list[tuple[Run, Run]]], chosen: list[Case]) -> None:
     sizes = sorted(measured)
     print(f"\np50 per endpoint, the target: within {TARGET_RATIO}x of bare SQL and under {TARGET_SECONDS:g} s")
     head = "".join(f" {f'@{s // 1000}k ms':>11} {'bare ms':>8} {'ratio':>6}" for s in sizes)
     print(f"{'endpoint':<20}{head} {'growth':>7}  verdict")
-    for index, case in enumerate(cases()):
+    for index, case in enumerate(chosen):
         line, p50s = "", []
         for size in sizes:
             endpoint, bare = measured[size][index]
@@ -130,8 +130,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="rounds; the side order alternates (2)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured calls per side per endpoint first (2)")
     parser.add_argument("--time-limit", type=float, default=8, help="seconds at most per side per round (8)")
+    parser.add_argument("--only", default="", help="these endpoints only, comma-separated (overview,daily-pnl)")
     args = parser.parse_args(argv)
     args.sizes = sorted(int(size) for size in args.sizes.split(","))
+    args.only = [name for name in args.only.split(",") if name]
+    unknown = set(args.only) - {case.name for case in cases()}
+    if unknown:
+        parser.error(f"unknown endpoint: {', '.join(sorted(unknown))}")
     if args.requests * args.rounds < 2 or args.warmup < 0 or min(args.sizes) < 1:
         parser.error("counts must be positive, and at least two timed calls per side")
     return args
@@ -170,12 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     measured: dict[int, list[tuple[Run, Run]]] = {}
+    chosen = [case for case in cases() if not args.only or case.name in args.only]
     try:
         for size in args.sizes:
             began = time.perf_counter()
             added = seed_trades(user=user, upto=size)
             print(f"{size:,} trades: {added:,} seeded in {time.perf_counter() - began:.0f}s", flush=True)
-            measured[size] = [measure(c, size=size, client=client, headers=headers, args=args) for c in cases()]
+            measured[size] = [measure(c, size=size, client=client, headers=headers, args=args) for c in chosen]
             report(measured[size], expected=args.requests * args.rounds, unit="calls")
             print(flush=True)
     except BenchError as exc:
@@ -183,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         connection.close()
-    summary(measured)
+    summary(measured, chosen)
     return 0
 
 

@@ -21,7 +21,6 @@ from apps.core.pagination import parse_bounded_int
 from apps.journal import analytics
 from apps.journal.api.trades import FILTER_PARAMETERS, TAGS, parse_trade_filters
 from apps.journal.presenters import (
-    present_day,
     present_duration_bucket,
     present_equity_point,
     present_filter_options,
@@ -83,8 +82,7 @@ def _equity_curve(user: Any, filters: TradeFilters, options: dict[str, Any]) -> 
 
 def _daily_pnl(user: Any, filters: TradeFilters, options: dict[str, Any]) -> dict[str, Any]:
     zone = analytics.time_zone_of(user.id)
-    rows = analytics.daily_pnl(user_id=user.id, filters=filters, time_zone=zone)
-    return {"time_zone": zone, "data": [present_day(row) for row in rows]}
+    return {"time_zone": zone, "data": analytics.daily_pnl(user_id=user.id, filters=filters, time_zone=zone)}
 
 
 def _symbol_breakdown(user: Any, filters: TradeFilters, options: dict[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,10 @@ def parse_trade_filters(request: Request, *, also: set[str] = frozenset()) -> Tr
     """The journal's filters from the query string (shared by the list and the analytics); an
     unknown parameter or a bad value is a 400 naming it."""
     reject_unknown_parameters(request.query_params, FILTER_NAMES | also)
+    if FILTER_NAMES.isdisjoint(request.query_params):
+        # The usual request, the whole history: nothing to validate, and building the
+        # serializer (DRF copies every declared field) was a tenth of an unfiltered overview.
+        return TradeFilters()
     # A plain dict: DRF reads a QueryDict as an HTML form, where `?symbol=` would mean "absent".
     query = TradeFilterQuery(data={k: v for k, v in request.query_params.dict().items() if k in FILTER_NAMES})
     query.is_valid(raise_exception=True)

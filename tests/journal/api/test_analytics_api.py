@@ -62,6 +62,31 @@ def test_the_equity_curve_adds_up_in_close_order(api, auth, week):
     assert [p["trade_id"] for p in points] == [str(t.id) for t in week]
 
 
+@pytest.mark.parametrize("query", [{}, {"start_date": "2026-01-01"}], ids=["whole history", "filtered"])
+def test_the_daily_pnl_writes_each_day_as_every_other_amount(api, user, auth, week, query):
+    # On PostgreSQL the database writes these strings (the rollups unfiltered, the trades filtered).
+    JournalTradeFactory(user=user, net_pnl=Decimal("-100.25"), gross_pnl=Decimal("-100"), fees=Decimal("0.25"),
+                        closed_at=closed(2, 18))  # fmt: skip
+    JournalTradeFactory(user=user, net_pnl=Decimal("0.000001"), gross_pnl=Decimal("0.000001"), fees=Decimal(0),
+                        closed_at=closed(6))  # fmt: skip
+    days = api.get(f"{URL}/daily-pnl", query, **auth).json()["data"]
+    assert days[0] == {
+        "date": "2026-03-02",
+        "trade_count": 2,
+        "win_count": 1,
+        "gross_pnl": "1",
+        "fees": "1.25",
+        "net_pnl": "-0.25",
+    }
+    assert [(d["date"], d["gross_pnl"], d["net_pnl"]) for d in days[1:]] == [
+        ("2026-03-03", "-49", "-50"),
+        ("2026-03-04", "-79", "-80"),
+        ("2026-03-05", "201", "200"),
+        ("2026-03-06", "0.000001", "0.000001"),
+    ]
+    assert days[-1]["fees"] == "0"
+
+
 def test_the_filters_apply_to_analytics(api, auth, week):
     body = api.get(f"{URL}/overview?start_date=2026-03-03&end_date=2026-03-04", **auth).json()
     assert (body["trade_count"], body["net_pnl"], body["max_drawdown"]) == (2, "-130", "130")
