@@ -71,7 +71,7 @@ def as_dicts(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Row]:
         ]
     # No strict zip: the names are the cursor's own columns, and checking cost a quarter of the
     # building on a list of thousands of rows.
-    return [dict(zip(names, row)) for row in rows]
+    return [dict(zip(names, row, strict=False)) for row in rows]
 
 
 def fetch_value(sql: str, params: Sequence[Any] = ()) -> Any:
