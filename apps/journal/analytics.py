@@ -44,7 +44,7 @@ from uuid import UUID
 from django.db import connection
 
 from apps.core.fields import plain_amount
-from apps.core.rows import Row, amount_text, fetch_rows, fetch_value, uuid_param
+from apps.core.rows import Row, fetch_rows, fetch_value, uuid_param
 from apps.journal import rolled
 from apps.journal.models import CURVE_BLOCK
 from apps.journal.selectors import TradeFilters, trade_filter_sql
@@ -222,9 +222,6 @@ _SUMS = (
 )
 
 
-_MONEY_SUMS = ("gross_pnl", "fees", "net_pnl")
-
-
 def daily_pnl(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> list[Row]:
     """The days as the API writes them: `date` (YYYY-MM-DD), the counts, and the money as
     `plain_amount` writes it. PostgreSQL's statements write them so (a whole history is thousands
@@ -235,10 +232,9 @@ def daily_pnl(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> list[R
     day, day_params = connection.ops.datetime_cast_date_sql("t.closed_at", (), time_zone)
     where, params = _where(user_id, filters)
     if connection.vendor == "postgresql":
-        money = ", ".join(f"{amount_text(f'SUM(t.{name})')} AS {name}" for name in _MONEY_SUMS)
         return fetch_rows(
-            f"""SELECT CAST({day} AS TEXT) AS date, COUNT(*) AS trade_count, SUM({WIN}) AS win_count, {money}
-                {FROM} {where} GROUP BY 1 ORDER BY 1""",
+            f"""SELECT CAST({day} AS TEXT) AS date, COUNT(*) AS trade_count, SUM({WIN}) AS win_count,
+                {rolled.written_money("t")} {FROM} {where} GROUP BY 1 ORDER BY 1""",
             [*day_params, *params],
         )
     rows = fetch_rows(f"SELECT {day} AS date, {_SUMS} {FROM} {where} GROUP BY 1 ORDER BY 1", [*day_params, *params])
@@ -247,7 +243,7 @@ def daily_pnl(*, user_id: UUID, filters: TradeFilters, time_zone: str) -> list[R
             "date": row["date"],
             "trade_count": int(row["trade_count"]),
             "win_count": int(row["win_count"]),
-            **{name: plain_amount(row[name]) for name in _MONEY_SUMS},
+            **{name: plain_amount(row[name]) for name in rolled.MONEY},
         }
         for row in rows
     ]

@@ -33,11 +33,19 @@ def overview(*, user_id: UUID) -> Row:
     )[0]
 
 
+# A day's sums of money, in the order the API lists them.
+MONEY = ("gross_pnl", "fees", "net_pnl")
+
+
+def written_money(alias: str) -> str:
+    """The SELECT list of the sums of MONEY over rows `alias`, written as the API writes them."""
+    return ", ".join(f"{amount_text(f'SUM({alias}.{name})')} AS {name}" for name in MONEY)
+
+
 def daily_pnl(*, user_id: UUID) -> list[Row]:
     """The days as the API writes them (analytics.daily_pnl)."""
-    money = ", ".join(f"{amount_text(f'SUM(r.{name})')} AS {name}" for name in ("gross_pnl", "fees", "net_pnl"))
     return _rows(
-        f"""SELECT r.key AS date, {_COUNT.format("trade_count")}, {_COUNT.format("win_count")}, {money}
+        f"""SELECT r.key AS date, {_COUNT.format("trade_count")}, {_COUNT.format("win_count")}, {written_money("r")}
             {{FROM}} GROUP BY r.key ORDER BY r.key""",
         user_id,
         "day",

@@ -130,8 +130,8 @@ def summary(measured: dict[int, list[Measured]], chosen: list[Case]) -> None:
         line, p50s = "", []
         for size in sizes:
             runs = measured[size][index]
-            p50s.append(runs.endpoint.ms(50))
             endpoint_ms, bare_ms = runs.endpoint.ms(50), runs.bare.ms(50)
+            p50s.append(endpoint_ms)
             line += f" {endpoint_ms:>11.1f} {bare_ms:>8.1f} {endpoint_ms / bare_ms:>6.2f}"
         growth = f"{p50s[-1] / p50s[0]:.1f}x" if len(p50s) > 1 else "-"
         last = measured[sizes[-1]][index]

@@ -23,6 +23,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 import config.urls
 from apps.accounts.authentication import TokenAuthentication
+from apps.core.rows import as_dicts
 
 FLOOR_PATH = "bench/journal-floor/<str:case>"
 # The statements of each case, as its endpoint sent them: filled in by tests/bench/journal.py.
@@ -46,8 +47,7 @@ def journal_floor(request: HttpRequest, case: str) -> HttpResponse:
     with connection.cursor() as cursor:
         for sql in STATEMENTS[case]:
             cursor.execute(sql)
-            names = [column[0] for column in cursor.description]
-            found.append([dict(zip(names, row, strict=False)) for row in cursor.fetchall()])
+            found.append(as_dicts([column[0] for column in cursor.description], cursor.fetchall()))
     return _answer(200, {"data": found})
 
 
